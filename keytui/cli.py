@@ -1,0 +1,469 @@
+"""The `keytui` command. Heavy imports (torch, textual) happen inside each command, so `keytui --help` is instant.
+
+Every failure the user can cause ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from keytui import __version__
+from keytui.errors import KeytuiError
+
+DEFAULT_CORPUS = "keys"
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keytui",
+        description="A terminal game that learns your 'random' typing and guesses each next key before you press it.",
+        epilog="Run with no command to open the home screen. Files live in a workspace: --home, $KEYTUI_HOME, the "
+        "current directory when it has corpora/ and checkpoints/, or your user data directory.",
+    )
+    parser.add_argument("--version", action="version", version=f"keytui {__version__}")
+    parser.add_argument("--home", metavar="DIR", help="workspace folder holding corpora/ and checkpoints/")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    record = sub.add_parser("record", help="record your random typing into a corpus")
+    record.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path (default: %(default)s)")
+    record.add_argument("--goal", type=int, default=10_000, help="keys to aim for (default: %(default)s)")
+    record.add_argument("--no-timestamps", action="store_true", help="do not keep the per-key timestamp sidecar")
+    record.add_argument("--headless", action="store_true", help="append the printable keys read from stdin, no screen")
+
+    train = sub.add_parser("train", help="train a next-key model on a corpus")
+    train.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path (default: %(default)s)")
+    train.add_argument("--out", help="checkpoint name or path (default: the corpus name)")
+    train.add_argument("--arch", choices=["gru", "gru-onehot", "lstm", "lstm-attn"], help="model (default: gru)")
+    train.add_argument(
+        "--preset",
+        choices=["default", "reference"],
+        default="default",
+        help="'reference' uses the reference notebook's model and training settings",
+    )
+    train.add_argument(
+        "--objective",
+        choices=["chunk", "window"],
+        help="chunk: every key predicts the next (default); window: one target per window",
+    )
+    for flag, kind, text in (
+        ("--epochs", int, "maximum epochs"),
+        ("--batch-size", int, "parallel streams (chunk) or windows (window) per batch"),
+        ("--seq-len", int, "keys per chunk or window"),
+        ("--lr", float, "initial learning rate"),
+        ("--weight-decay", float, "AdamW weight decay"),
+        ("--patience", int, "early stopping: epochs without improvement"),
+        ("--lr-patience", int, "ReduceLROnPlateau patience"),
+        ("--hidden", int, "recurrent hidden size"),
+        ("--layers", int, "recurrent layers"),
+        ("--embedding", int, "embedding size"),
+        ("--dropout", float, "dropout"),
+        ("--seed", int, "random seed"),
+        ("--max-seconds", float, "stop after this many seconds"),
+    ):
+        train.add_argument(flag, type=kind, help=text)
+    train.add_argument("--headless", action="store_true", help="print progress lines instead of opening the screen")
+    train.add_argument("--json", action="store_true", help="headless: print the final summary as JSON")
+
+    play = sub.add_parser("play", help="play against a model: it guesses each key before you press it")
+    play.add_argument("--model", help="checkpoint name or path (default: your newest, else the demo)")
+    play.add_argument("--corpus", default=DEFAULT_CORPUS, help="where played keys are appended (default: %(default)s)")
+    play.add_argument("--no-append", action="store_true", help="do not append played keys to the corpus")
+    play.add_argument("--round", type=int, default=100, help="keys per round (default: %(default)s)")
+    play.add_argument("--adapt", action="store_true", help="the model keeps learning from your keys as you play")
+    play.add_argument("--dodge", action="store_true", help="show the guess before you press: try to dodge it")
+    play.add_argument("--headless", action="store_true", help="play the printable keys read from stdin; print JSON")
+
+    imp = sub.add_parser("import", help="add your own text file as a corpus")
+    imp.add_argument("file", help="a UTF-8 text file")
+    imp.add_argument("--name", required=True, help="corpus name")
+    imp.add_argument("--force", action="store_true", help="replace an existing corpus of that name")
+
+    ev = sub.add_parser("eval", help="replay a corpus as a game for a model and the baselines")
+    ev.add_argument("--model", required=True, help="checkpoint name or path")
+    ev.add_argument("--corpus", required=True, help="corpus name or path")
+    ev.add_argument("--adapt", action="store_true", help="predictors keep learning from the keys they are shown")
+    ev.add_argument("--split", choices=["all", "test"], default="all", help="score every key, or the held-out tail")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+
+    stats = sub.add_parser("stats", help="key counts, frequency chart and entropy of a corpus")
+    stats.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS, help="corpus name or path")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sim = sub.add_parser("simulate", help="write a SYNTHETIC keyboard masher's keystrokes (demo and tests)")
+    sim.add_argument("--persona", default="masher", help="masher, roller, drummer or chaotic (default: %(default)s)")
+    sim.add_argument("--keys", type=int, default=10_000, help="how many keys (default: %(default)s)")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--name", help="save as this corpus (default: print to stdout)")
+    sim.add_argument("--force", action="store_true", help="replace an existing corpus of that name")
+
+    sub.add_parser("list", help="list corpora and models in the workspace")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        handler = COMMANDS[args.command or "home"]
+        return handler(args) or 0
+    except KeytuiError as exc:
+        print(f"keytui: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("keytui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `keytui ... | head` closed the pipe: not an error worth a traceback
+        sys.stderr.close()
+        return 0
+
+
+def _workspace(args):
+    from keytui.paths import workspace
+
+    return workspace(args.home)
+
+
+def _interactive(args) -> bool:
+    return not getattr(args, "headless", False) and sys.stdout.isatty() and sys.stdin.isatty()
+
+
+def _positive(value: int, flag: str) -> int:
+    if value < 1:
+        raise KeytuiError(f"{flag} must be at least 1")
+    return value
+
+
+# ---- commands ------------------------------------------------------------------------------------------------
+
+
+def cmd_home(args) -> int:
+    if not sys.stdout.isatty():
+        raise KeytuiError("the home screen needs a terminal; see `keytui --help` for headless commands")
+    from keytui.tui.app import run_app
+
+    run_app(_workspace(args), screen="home")
+    return 0
+
+
+def cmd_record(args) -> int:
+    from keytui.corpus import CorpusWriter, is_recordable_key
+
+    _positive(args.goal, "--goal")
+    ws = _workspace(args).ensure()
+    path = ws.corpus_path(args.corpus, must_exist=False)
+    if _interactive(args):
+        from keytui.tui.app import run_app
+
+        run_app(ws, screen="record", corpus=str(path), goal=args.goal, timestamps=not args.no_timestamps)
+        return 0
+    skipped = 0
+    with CorpusWriter(path, timestamps=not args.no_timestamps) as writer:
+        for line in sys.stdin:
+            for key in line:
+                if is_recordable_key(key):
+                    writer.write(key)
+                elif key != "\n":
+                    skipped += 1
+        written = writer.keys_written
+    note = f" ({skipped} non-printable characters skipped)" if skipped else ""
+    print(f"recorded {written} keys into {path}{note}")
+    return 0
+
+
+def _train_settings(args) -> tuple[dict, object]:
+    from keytui.training import REFERENCE_MODEL, REFERENCE_TRAINING, TrainConfig, with_overrides
+
+    model = dict(REFERENCE_MODEL) if args.preset == "reference" else {}
+    for key, value in (
+        ("arch", args.arch),
+        ("hidden_size", args.hidden),
+        ("num_layers", args.layers),
+        ("embedding_dim", args.embedding),
+        ("dropout", args.dropout),
+    ):
+        if value is not None:
+            model[key] = value
+    base = REFERENCE_TRAINING if args.preset == "reference" else TrainConfig()
+    config = with_overrides(
+        base,
+        objective=args.objective,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        patience=args.patience,
+        lr_patience=args.lr_patience,
+        seed=args.seed,
+        max_seconds=args.max_seconds,
+    )
+    from keytui.models import ModelConfig
+
+    ModelConfig(vocab_size=2, **model)  # validate the settings before any corpus is read
+    return model, config
+
+
+def cmd_train(args) -> int:
+    from keytui.corpus import read_corpus
+
+    model_settings, config = _train_settings(args)
+    ws = _workspace(args).ensure()
+    corpus_path = ws.corpus_path(args.corpus)
+    if corpus_path.suffix == ".safetensors":
+        raise KeytuiError(f"{corpus_path.name} is a model, not a corpus")
+    out = ws.checkpoint_path(args.out or corpus_path.stem, must_exist=False)
+    if out.parent == Path(__file__).parent / "demo":
+        out = ws.checkpoints / out.name  # never write into the installed package
+    text = read_corpus(corpus_path)
+    if _interactive(args):
+        from keytui.tui.app import run_app
+
+        run_app(
+            ws,
+            screen="train",
+            corpus=str(corpus_path),
+            out=str(out),
+            model_settings=model_settings,
+            train_config=config,
+        )
+        return 0
+    return _train_headless(text, corpus_path.stem, out, model_settings, config, as_json=args.json)
+
+
+def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: bool) -> int:
+    import threading
+
+    from keytui.fit import fit_and_save
+    from keytui.training import EpochDone, TrainingStarted
+
+    log = sys.stderr if as_json else sys.stdout
+
+    def show(event) -> None:
+        if isinstance(event, TrainingStarted):
+            print(
+                f"training on {event.train_keys} keys (validation {event.val_keys}, test {event.test_keys}), "
+                f"{event.parameters:,} parameters, {event.batches_per_epoch} batches per epoch",
+                file=log,
+            )
+        elif isinstance(event, EpochDone):
+            mark = " *" if event.improved else ""
+            print(
+                f"epoch {event.epoch:3d}/{event.epochs}  train {event.train_loss:.4f}  val {event.val_loss:.4f}  "
+                f"acc {event.val_accuracy:6.1%}  macroF1 {event.macro_f1:.3f}  weightedF1 {event.weighted_f1:.3f}  "
+                f"lr {event.lr:.1e}  patience {event.patience_left}  eta {event.eta_seconds:4.0f}s{mark}",
+                file=log,
+                flush=True,
+            )
+
+    cancel = threading.Event()
+    outcome = fit_and_save(
+        text,
+        corpus_name=corpus_name,
+        out_path=out,
+        model_settings=model_settings,
+        train_config=config,
+        on_event=show,
+        cancel=cancel,
+    )
+    result = outcome.result
+    if outcome.checkpoint is None:
+        raise KeytuiError("training stopped before the first epoch finished; nothing was saved")
+    summary = {
+        "checkpoint": str(outcome.checkpoint),
+        "stopped": result.stopped,
+        "epochs": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "best_val_loss": round(result.best_val_loss, 6),
+        "seconds": round(result.seconds, 2),
+        "test": result.test.to_json() if result.test else None,
+        "baselines": outcome.baselines,
+    }
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        test = result.test
+        print(
+            f"stopped: {result.stopped} after {result.epochs_run} epochs ({result.seconds:.1f}s); "
+            f"best epoch {result.best_epoch}, val loss {result.best_val_loss:.4f}"
+        )
+        if test:
+            print(
+                f"test: loss {test.loss:.4f}  hit {test.accuracy:.1%}  top-3 {test.top3_accuracy:.1%}  "
+                f"macroF1 {test.macro_f1:.3f}  weightedF1 {test.weighted_f1:.3f}"
+            )
+            for name, scores in outcome.baselines.items():
+                print(f"baseline {name}: hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
+        print(f"saved {outcome.checkpoint}")
+    return EXIT_INTERRUPTED if result.stopped == "cancelled" else 0
+
+
+def _resolve_model(ws, name: str | None) -> Path:
+    if name:
+        return ws.checkpoint_path(name)
+    return ws.newest_checkpoint() or ws.checkpoint_path("demo")
+
+
+def cmd_play(args) -> int:
+    _positive(args.round, "--round")
+    ws = _workspace(args).ensure()
+    model_path = _resolve_model(ws, args.model)
+    corpus_path = None if args.no_append else ws.corpus_path(args.corpus, must_exist=False)
+    if corpus_path is not None and corpus_path.parent == Path(__file__).parent / "demo":
+        corpus_path = ws.corpora / corpus_path.name
+    if _interactive(args):
+        from keytui.tui.app import run_app
+
+        run_app(
+            ws,
+            screen="play",
+            model=str(model_path),
+            corpus=str(corpus_path) if corpus_path else None,
+            round_size=args.round,
+            adaptive=args.adapt,
+            dodge=args.dodge,
+        )
+        return 0
+    from keytui.checkpoint import load_checkpoint
+    from keytui.corpus import CorpusWriter, is_recordable_key
+    from keytui.game import GameSession
+    from keytui.predictors import NeuralPredictor, NGramPredictor
+
+    checkpoint = load_checkpoint(model_path)
+    writer = CorpusWriter(corpus_path) if corpus_path else None
+    try:
+        game = GameSession(
+            NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=args.adapt),
+            NGramPredictor(checkpoint.fit_text),
+            round_size=args.round,
+            recorder=writer,
+        )
+        for line in sys.stdin:
+            for key in line:
+                if is_recordable_key(key) and game.press(key).round_over:
+                    game.next_round()
+    finally:
+        if writer:
+            writer.close()
+    summary = game.summary()
+    summary["checkpoint"] = checkpoint.label
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_import(args) -> int:
+    from keytui.corpus import import_text
+    from keytui.paths import validate_name
+
+    ws = _workspace(args).ensure()
+    destination = ws.corpora / f"{validate_name(args.name, 'corpus')}.txt"
+    text = import_text(Path(args.file), destination, overwrite=args.force)
+    print(f"imported {len(text)} keys ({len(set(text))} distinct) as corpus {args.name!r}: {destination}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from keytui.checkpoint import load_checkpoint
+    from keytui.corpus import read_corpus
+    from keytui.evaluation import evaluate_corpus
+
+    ws = _workspace(args)
+    checkpoint = load_checkpoint(ws.checkpoint_path(args.model))
+    text = read_corpus(ws.corpus_path(args.corpus))
+    if args.split == "test" and len(text) < 20:
+        raise KeytuiError(f"corpus {args.corpus!r} is too short to hold out a test split ({len(text)} keys)")
+    report = evaluate_corpus(checkpoint, text, adaptive=args.adapt, split=args.split)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['n']} keys of {args.corpus!r} ({args.split}), predictors {'adaptive' if args.adapt else 'frozen'}")
+    print(f"{'':10s} {'hit':>7s} {'top-3':>7s} {'macroF1':>8s} {'wF1':>7s} {'bits/key':>9s}")
+    rows = {checkpoint.label: report["model"], **report["baselines"]}
+    for name, s in rows.items():
+        print(
+            f"{name[:10]:10s} {s['hit_rate']:7.1%} {s['top3_hit_rate']:7.1%} {s['macro_f1']:8.3f} "
+            f"{s['weighted_f1']:7.3f} {s['bits_per_char']:9.3f}"
+        )
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from keytui.corpus import read_corpus
+    from keytui.stats import corpus_stats, middle_aligned
+
+    ws = _workspace(args)
+    stats = corpus_stats(read_corpus(ws.corpus_path(args.corpus)))
+    if args.json:
+        print(json.dumps(stats.to_json()))
+        return 0
+    print(
+        f"{stats.keys} keys, {stats.distinct} distinct; entropy {stats.entropy0:.3f} bits/key "
+        f"(order 0), {stats.entropy2:.3f} (given the 2 previous keys)"
+    )
+    print(f"most frequent: {stats.majority_key!r} ({stats.majority_rate:.1%}); uniform chance {1 / stats.distinct:.1%}")
+    top = max(stats.counts.values())
+    print("frequency, middle-aligned:")
+    for key, count in middle_aligned(stats.counts):
+        print(f"  {key!r:6s} {'█' * max(1, round(40 * count / top)):40s} {count}")
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from keytui.simulate import simulate
+
+    text = simulate(args.persona, args.keys, args.seed)
+    if not args.name:
+        sys.stdout.write(text + "\n")
+        return 0
+    from keytui.corpus import atomic_write_bytes
+    from keytui.paths import validate_name
+
+    ws = _workspace(args).ensure()
+    path = ws.corpora / f"{validate_name(args.name, 'corpus')}.txt"
+    if path.exists() and not args.force:
+        raise KeytuiError(f"corpus {args.name!r} already exists; choose another --name or pass --force")
+    atomic_write_bytes(path, text.encode("utf-8"))
+    print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}) to {path}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from keytui.checkpoint import read_metadata
+
+    ws = _workspace(args)
+    print(f"workspace: {ws.root}")
+    print("corpora:")
+    for path in ws.list_corpora():
+        print(f"  {path.stem:20s} {path.stat().st_size:>9,d} bytes")
+    print("models:")
+    for path in ws.list_checkpoints():
+        try:
+            meta = read_metadata(path)
+            test = meta.get("metrics", {}).get("test", {})
+            detail = f"{meta['model']['arch']:10s} corpus {meta.get('corpus', {}).get('name', '?')}"
+            if test:
+                detail += f", test hit {test.get('accuracy', 0):.1%}"
+        except KeytuiError as exc:
+            detail = f"unreadable: {exc}"
+        print(f"  {path.stem:20s} {detail}")
+    return 0
+
+
+COMMANDS = {
+    "home": cmd_home,
+    "record": cmd_record,
+    "train": cmd_train,
+    "play": cmd_play,
+    "import": cmd_import,
+    "eval": cmd_eval,
+    "stats": cmd_stats,
+    "simulate": cmd_simulate,
+    "list": cmd_list,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

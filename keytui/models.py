@@ -1,0 +1,165 @@
+"""Next-key models: GRU (with or without an embedding layer), LSTM, and LSTM with attention over its outputs.
+
+Every model reads key ids and returns logits over the vocabulary for the key that comes next. `forward` runs a
+whole batch of sequences (training, evaluation); `step` takes one key and the recurrent state and returns the next
+state and logits, which is what the game calls once per keypress.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from keytui.errors import KeytuiError
+
+ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
+
+# Recurrent state: a tuple of tensors whose first dimension is the batch (None before the first key).
+State = tuple[torch.Tensor, ...] | None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    vocab_size: int
+    arch: str = "gru"
+    embedding_dim: int = 32
+    hidden_size: int = 128
+    num_layers: int = 2
+    dropout: float = 0.1
+    attn_window: int = 64  # lstm-attn: how many past outputs a key can attend to
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise KeytuiError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+        for name in ("vocab_size", "hidden_size", "num_layers", "attn_window"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise KeytuiError(f"model setting {name} must be a positive integer, not {value!r}")
+        if not isinstance(self.embedding_dim, int) or self.embedding_dim < 1:
+            raise KeytuiError(f"model setting embedding_dim must be a positive integer, not {self.embedding_dim!r}")
+        if not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            raise KeytuiError(f"model setting dropout must be in [0, 1), not {self.dropout!r}")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ModelConfig:
+        if not isinstance(data, dict):
+            raise KeytuiError("model settings in the checkpoint are not an object")
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise KeytuiError(f"checkpoint has unknown model settings: {', '.join(sorted(unknown))}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise KeytuiError(f"checkpoint model settings are incomplete: {exc}") from None
+
+
+class KeyModel(nn.Module):
+    """One class for the four architectures: they differ only in the input layer and the recurrent core."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        V, E, H, L = config.vocab_size, config.embedding_dim, config.hidden_size, config.num_layers
+        inter_layer_dropout = config.dropout if L > 1 else 0.0
+        if config.arch == "gru-onehot":
+            self.embedding = None
+            input_size = V
+        else:
+            self.embedding = nn.Embedding(V, E)
+            input_size = E
+        rnn_class = nn.GRU if config.arch.startswith("gru") else nn.LSTM
+        self.rnn = rnn_class(input_size, H, L, batch_first=True, dropout=inter_layer_dropout)
+        self.dropout = nn.Dropout(config.dropout)
+        self.attention = config.arch == "lstm-attn"
+        self.head = nn.Linear(2 * H if self.attention else H, V)
+
+    @property
+    def is_lstm(self) -> bool:
+        return isinstance(self.rnn, nn.LSTM)
+
+    def _embed(self, idx: torch.Tensor) -> torch.Tensor:
+        if self.embedding is None:
+            return F.one_hot(idx, self.config.vocab_size).float()  # (B, T, V)
+        return self.embedding(idx)  # (B, T, E)
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        state: State = None,
+        *,
+        last_only: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, State]:
+        """idx (B, T) -> logits (B, T, V), or (B, V) with `last_only`; loss when targets are given.
+
+        `targets` has the shape of the logits' batch/time part: (B, T), or (B,) with `last_only`.
+        """
+        x = self._embed(idx)
+        rnn_state, memory = self._split_state(state)
+        out, rnn_state = self.rnn(x, rnn_state)  # out: (B, T, H)
+        new_memory = None
+        if self.attention:
+            out, new_memory = self._attend(out, memory)  # (B, T, 2H)
+        if last_only:
+            out = out[:, -1]
+        logits = self.head(self.dropout(out))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+        return logits, loss, self._join_state(rnn_state, new_memory)
+
+    def _attend(self, out: torch.Tensor, memory: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Dot-product attention of each output over itself and the previous `attn_window` outputs (causal)."""
+        T, H = out.shape[1:]
+        keys = out if memory is None else torch.cat([memory, out], dim=1)  # (B, M+T, H)
+        M = keys.size(1) - T
+        scores = out @ keys.transpose(1, 2) / math.sqrt(H)  # (B, T, M+T)
+        query_pos = torch.arange(T, device=out.device).unsqueeze(1) + M  # (T, 1)
+        key_pos = torch.arange(M + T, device=out.device).unsqueeze(0)  # (1, M+T)
+        visible = (key_pos <= query_pos) & (key_pos > query_pos - self.config.attn_window)
+        scores = scores.masked_fill(~visible, float("-inf"))
+        context = torch.softmax(scores, dim=-1) @ keys  # (B, T, H)
+        return torch.cat([out, context], dim=-1), keys[:, -(self.config.attn_window - 1) :]
+
+    def _split_state(self, state: State):
+        if state is None:
+            return None, None
+        if self.is_lstm:
+            rnn_state = (state[0], state[1])
+            rest = state[2:]
+        else:
+            rnn_state = state[0]
+            rest = state[1:]
+        return rnn_state, (rest[0] if rest else None)
+
+    def _join_state(self, rnn_state, memory: torch.Tensor | None) -> State:
+        parts = list(rnn_state) if self.is_lstm else [rnn_state]
+        if memory is not None:
+            parts.append(memory)
+        return tuple(parts)
+
+    @torch.inference_mode()
+    def step(self, key_id: int, state: State = None) -> tuple[torch.Tensor, State]:
+        """One key in, (logits over the next key (V,), new state) out. Batch of one, eval mode expected."""
+        idx = torch.tensor([[key_id]], dtype=torch.long)
+        logits, _, state = self.forward(idx, state=state, last_only=True)
+        return logits[0], state
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def detach_state(state: State) -> State:
+    return None if state is None else tuple(s.detach() for s in state)
+
+
+def build_model(config: ModelConfig) -> KeyModel:
+    return KeyModel(config)

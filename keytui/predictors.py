@@ -1,0 +1,228 @@
+"""Predictors: something that watches keys go by and, before each one, says how likely every key is next.
+
+One interface for all of them: `observe(key)` after a key lands, `probs()` / `distribution()` / `guess(k)` before
+the next one. Adaptive predictors keep learning from the keys they are shown, as they would in a live game.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from keytui.metrics import StreamingMetrics
+from keytui.vocab import UNKNOWN
+
+
+class Predictor:
+    """Base class: subclasses keep `self.keys` (the keys they can name) and implement `probs` and `observe`."""
+
+    name = "predictor"
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def probs(self) -> np.ndarray:
+        """Probability of each of `self.keys` being the next key (sums to 1)."""
+        raise NotImplementedError
+
+    def observe(self, key: str) -> None:
+        raise NotImplementedError
+
+    def distribution(self) -> dict[str, float]:
+        return dict(zip(self.keys, self.probs().tolist(), strict=True))
+
+    def guess(self, k: int = 1) -> list[str]:
+        probs = self.probs()
+        k = min(k, len(probs))
+        if k == 0:
+            return []
+        top = np.argpartition(-probs, k - 1)[:k] if k < len(probs) else np.arange(len(probs))
+        top = top[np.argsort(-probs[top], kind="stable")]
+        return [self.keys[i] for i in top]
+
+    def ranked(self, k: int = 3) -> tuple[list[str], np.ndarray]:
+        """Top-k keys and the full probability vector, computed once (the game needs both per key)."""
+        probs = self.probs()
+        k = min(k, len(probs))
+        top = np.argsort(-probs, kind="stable")[:k]
+        return [self.keys[i] for i in top], probs
+
+    def prob_of(self, key: str, probs: np.ndarray) -> float:
+        index = self._key_index().get(key)
+        return float(probs[index]) if index is not None else 0.0
+
+    def _key_index(self) -> dict[str, int]:
+        cache = getattr(self, "_index_cache", None)
+        if cache is None or len(cache) != len(self.keys):
+            cache = {key: i for i, key in enumerate(self.keys)}
+            self._index_cache = cache
+        return cache
+
+
+class MajorityPredictor(Predictor):
+    """Always guesses the most frequent key so far; its probabilities are the (smoothed) key frequencies."""
+
+    name = "majority"
+
+    def __init__(self, text: Iterable[str] = "", *, adaptive: bool = True) -> None:
+        super().__init__()
+        self.adaptive = adaptive
+        self.counts: Counter[str] = Counter(text)
+        self.keys = sorted(self.counts)
+
+    def probs(self) -> np.ndarray:
+        if not self.keys:
+            return np.zeros(0)
+        counts = np.array([self.counts[k] for k in self.keys], dtype=float) + 0.5
+        return counts / counts.sum()
+
+    def observe(self, key: str) -> None:
+        if not self.adaptive:
+            return
+        if key not in self.counts:
+            self.keys.append(key)
+        self.counts[key] += 1
+
+
+class NGramPredictor(Predictor):
+    """Variable-order Markov model blending orders 0..max_order, PPM-style (Witten-Bell interpolation).
+
+    The estimate for context c of order k is (count(c, x) + t(c) * p_{k-1}(x)) / (n(c) + t(c)), where n(c) is how
+    often c was seen and t(c) how many distinct keys followed it; order -1 is uniform over the known keys.
+    """
+
+    name = "ngram"
+
+    def __init__(self, text: str = "", *, max_order: int = 5, adaptive: bool = True) -> None:
+        super().__init__()
+        self.max_order = max_order
+        self.adaptive = adaptive
+        self.counts: dict[str, dict[str, int]] = defaultdict(dict)
+        self.history = ""
+        for key in text:
+            self._learn(key)
+        self.history = ""  # a game starts without context; the training text's tail is not the player's
+
+    def _learn(self, key: str) -> None:
+        if key not in self._key_index():
+            self.keys.append(key)
+        history = self.history
+        for order in range(min(self.max_order, len(history)) + 1):
+            context = history[len(history) - order :]
+            followers = self.counts[context]
+            followers[key] = followers.get(key, 0) + 1
+        self.history = (history + key)[-self.max_order :]
+
+    def probs(self) -> np.ndarray:
+        size = len(self.keys)
+        if size == 0:
+            return np.zeros(0)
+        index = self._key_index()
+        probs = np.full(size, 1.0 / size)
+        history = self.history
+        for order in range(min(self.max_order, len(history)) + 1):
+            followers = self.counts.get(history[len(history) - order :])
+            if not followers:
+                break  # a longer context that was never seen can't have been seen either
+            total = sum(followers.values())
+            distinct = len(followers)
+            blended = probs * distinct
+            for key, count in followers.items():
+                blended[index[key]] += count
+            probs = blended / (total + distinct)
+        return probs
+
+    def observe(self, key: str) -> None:
+        if self.adaptive:
+            self._learn(key)
+        else:
+            self.history = (self.history + key)[-self.max_order :]
+
+
+class NeuralPredictor(Predictor):
+    """A trained KeyModel, run one key at a time: it keeps the recurrent state and never re-reads a window.
+
+    With `adaptive`, every `adapt_every` keys it takes one small gradient step on the most recent keys, so it drifts
+    towards the player in front of it.
+    """
+
+    name = "model"
+
+    def __init__(
+        self,
+        model,
+        vocab,
+        *,
+        adaptive: bool = False,
+        adapt_every: int = 50,
+        adapt_window: int = 200,
+        adapt_lr: float = 1e-3,
+    ) -> None:
+        import torch
+
+        super().__init__()
+        self.torch = torch
+        self.model = model.eval()
+        self.vocab = vocab
+        self.keys = [k for k in vocab.tokens if k != UNKNOWN]
+        self.adaptive = adaptive
+        self.adapt_every = adapt_every
+        self.adapt_window = adapt_window
+        self.recent: list[int] = []
+        self._keys_since_adapt = 0
+        self.state = None
+        self._optimizer = torch.optim.Adam(model.parameters(), lr=adapt_lr) if adaptive else None
+        self._probs = self._initial_probs()
+
+    def _initial_probs(self) -> np.ndarray:
+        # Before any key there is no recurrent output yet: use the output layer's bias (the model's prior).
+        logits = self.model.head.bias.detach()
+        return self._to_probs(logits)
+
+    def _to_probs(self, logits) -> np.ndarray:
+        probs = self.torch.softmax(logits[1:].float(), dim=-1)  # drop the unknown class: it is never a guess
+        return probs.numpy().astype(np.float64)
+
+    def probs(self) -> np.ndarray:
+        return self._probs
+
+    def observe(self, key: str) -> None:
+        key_id = self.vocab.id(key)
+        logits, self.state = self.model.step(key_id, self.state)
+        self._probs = self._to_probs(logits)
+        if self.adaptive:
+            self.recent.append(key_id)
+            del self.recent[: -self.adapt_window]
+            self._keys_since_adapt += 1
+            if self._keys_since_adapt >= self.adapt_every and len(self.recent) >= 2:
+                self._keys_since_adapt = 0
+                self._adapt()
+
+    def _adapt(self) -> None:
+        torch = self.torch
+        ids = torch.tensor([self.recent], dtype=torch.long)
+        self.model.train()
+        with torch.enable_grad():
+            self._optimizer.zero_grad()
+            _, loss, _ = self.model(ids[:, :-1], ids[:, 1:])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self._optimizer.step()
+        self.model.eval()
+
+
+def replay(predictor: Predictor, text: str, *, warmup: str = "", metrics: StreamingMetrics | None = None):
+    """Play `text` against `predictor`: it guesses each key before seeing it. `warmup` is observed unscored."""
+    metrics = metrics or StreamingMetrics()
+    for key in warmup:
+        predictor.observe(key)
+    for key in text:
+        guesses, probs = predictor.ranked(3)
+        if guesses:
+            metrics.update(key, guesses, predictor.prob_of(key, probs))
+        else:
+            metrics.update(key, ["\x00"], 0.0)
+        predictor.observe(key)
+    return metrics

@@ -1,0 +1,416 @@
+"""Training: splits, batching, the training loop, evaluation. No UI: progress goes to a callback as events.
+
+Two objectives:
+- "chunk" (default): the training keys are cut into `batch_size` parallel streams read `seq_len` keys at a time,
+  carrying the recurrent state across chunks (truncated backpropagation); every position predicts its next key.
+- "window": the reference notebook's setup; every window of `seq_len` keys predicts the single key after it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+import torch.nn.functional as F
+
+from keytui.errors import KeytuiError
+from keytui.metrics import f1_from_ids
+from keytui.models import KeyModel, ModelConfig, detach_state
+from keytui.vocab import Vocab
+
+OBJECTIVES = ("chunk", "window")
+MIN_SPLIT_KEYS = 16  # each of train / validation / test needs at least this many keys
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    objective: str = "chunk"
+    epochs: int = 60
+    batch_size: int = 16
+    seq_len: int = 64
+    lr: float = 3e-3
+    optimizer: str = "adamw"
+    weight_decay: float = 0.01
+    clip: float = 1.0
+    patience: int = 8  # early stopping: epochs without a better validation loss
+    lr_patience: int = 2  # ReduceLROnPlateau
+    lr_factor: float = 0.5
+    min_lr: float = 1e-5
+    test_fraction: float = 0.1
+    val_fraction: float = 0.2
+    seed: int = 0
+    eval: str = "auto"  # "stream", "window", or "auto" (the one that matches the objective)
+    max_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise KeytuiError(f"unknown objective {self.objective!r}; choose chunk or window")
+        if self.optimizer not in ("adam", "adamw"):
+            raise KeytuiError(f"unknown optimizer {self.optimizer!r}; choose adam or adamw")
+        if self.eval not in ("auto", "stream", "window"):
+            raise KeytuiError(f"unknown evaluation {self.eval!r}; choose auto, stream or window")
+        for name in ("epochs", "batch_size", "seq_len", "patience"):
+            if getattr(self, name) < 1:
+                raise KeytuiError(f"--{name.replace('_', '-')} must be at least 1")
+        if not self.lr > 0:
+            raise KeytuiError("--lr must be positive")
+        if not (0 < self.test_fraction < 0.5 and 0 < self.val_fraction < 0.5):
+            raise KeytuiError("test and validation fractions must be between 0 and 0.5")
+
+    @property
+    def eval_mode(self) -> str:
+        if self.eval != "auto":
+            return self.eval
+        return "stream" if self.objective == "chunk" else "window"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+# The reference notebook's configuration, for `--preset reference` and the benchmark.
+REFERENCE_MODEL = {"arch": "gru", "embedding_dim": 70, "hidden_size": 150, "num_layers": 2, "dropout": 0.1}
+REFERENCE_TRAINING = TrainConfig(
+    objective="window",
+    epochs=150,
+    batch_size=50,
+    seq_len=70,
+    lr=1e-4,
+    optimizer="adam",
+    weight_decay=0.0,
+    clip=0.0,
+    patience=30,
+    lr_patience=5,
+    lr_factor=0.5,
+    min_lr=1e-6,
+)
+
+
+@dataclass(frozen=True)
+class Split:
+    train: str
+    val: str
+    test: str
+
+
+def split_text(text: str, test_fraction: float = 0.1, val_fraction: float = 0.2) -> Split:
+    """Last `test_fraction` is the test set; the last `val_fraction` of the rest validates. Unlike the reference
+    notebook, the test set really is the held-out tail (it used the validation keys twice)."""
+    test_start = int(len(text) * (1 - test_fraction))
+    val_start = int(test_start * (1 - val_fraction))
+    split = Split(text[:val_start], text[val_start:test_start], text[test_start:])
+    return split
+
+
+def minimum_keys(test_fraction: float = 0.1, val_fraction: float = 0.2) -> int:
+    """The shortest corpus whose every split has MIN_SPLIT_KEYS keys."""
+    n = MIN_SPLIT_KEYS
+    while True:
+        s = split_text("x" * n, test_fraction, val_fraction)
+        if min(len(s.train), len(s.val), len(s.test)) >= MIN_SPLIT_KEYS and len(s.train) > 32:
+            return n
+        n += 1
+
+
+def check_corpus_size(text: str, config: TrainConfig, label: str) -> None:
+    needed = max(minimum_keys(config.test_fraction, config.val_fraction), 200)
+    if len(text) < needed:
+        raise KeytuiError(
+            f"corpus {label!r} has {len(text)} keys; training needs at least {needed} "
+            f"({needed - len(text)} more; 10,000 recommended)"
+        )
+
+
+# ---- events --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingStarted:
+    epochs: int
+    batches_per_epoch: int
+    train_keys: int
+    val_keys: int
+    test_keys: int
+    parameters: int
+    vocab_size: int
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    epoch: int
+    batch: int
+    batches: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+    macro_f1: float
+    weighted_f1: float
+    lr: float
+    best_val_loss: float
+    improved: bool
+    patience_left: int
+    elapsed: float
+    eta_seconds: float
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class Evaluation:
+    loss: float
+    accuracy: float
+    top3_accuracy: float
+    macro_f1: float
+    weighted_f1: float
+    keys: int
+
+    @property
+    def bits_per_char(self) -> float:
+        return self.loss / math.log(2)
+
+    def to_json(self) -> dict:
+        data = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        data["bits_per_char"] = round(self.bits_per_char, 6)
+        return data
+
+
+@dataclass
+class TrainResult:
+    model: KeyModel
+    stopped: str  # "early_stop", "max_epochs", "time_limit", "cancelled"
+    epochs_run: int
+    best_epoch: int
+    best_val_loss: float
+    history: list[EpochDone] = field(default_factory=list)
+    test: Evaluation | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TrainingFinished:
+    result: TrainResult
+
+
+Event = TrainingStarted | BatchDone | EpochDone | TrainingFinished
+EventCallback = Callable[[Event], None]
+
+
+# ---- batching ------------------------------------------------------------------------------------------------
+
+
+def chunk_batches(ids: torch.Tensor, batch_size: int, seq_len: int, offset: int = 0):
+    """Yield (x, y) of shape (B, <=seq_len): `batch_size` contiguous streams read in order."""
+    usable = len(ids) - 1 - offset
+    streams = max(1, min(batch_size, usable // max(seq_len, 1)))
+    length = usable // streams
+    x = ids[offset : offset + streams * length].view(streams, length)
+    y = ids[offset + 1 : offset + 1 + streams * length].view(streams, length)
+    for start in range(0, length, seq_len):
+        yield x[:, start : start + seq_len], y[:, start : start + seq_len]
+
+
+def count_chunk_batches(n: int, batch_size: int, seq_len: int) -> int:
+    usable = n - 1
+    streams = max(1, min(batch_size, usable // max(seq_len, 1)))
+    return math.ceil((usable // streams) / seq_len)
+
+
+def windows(ids: torch.Tensor, seq_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every window of `seq_len` keys (N, seq_len) and the key after each (N,)."""
+    seq_len = min(seq_len, len(ids) - 1)
+    x = ids.unfold(0, seq_len, 1)[:-1]
+    return x, ids[seq_len:]
+
+
+# ---- evaluation ----------------------------------------------------------------------------------------------
+
+
+@torch.inference_mode()
+def evaluate_stream(model: KeyModel, ids: torch.Tensor, context: torch.Tensor | None = None) -> Evaluation:
+    """Read `context` then `ids` as one sequence; score the prediction of every key of `ids`."""
+    model.eval()
+    seq = ids if context is None or len(context) == 0 else torch.cat([context, ids])
+    scored = len(ids) if context is not None and len(context) else len(ids) - 1
+    logits, _, _ = model(seq[:-1].unsqueeze(0))
+    logits = logits[0, -scored:]
+    return _evaluation(logits, seq[-scored:])
+
+
+@torch.inference_mode()
+def evaluate_windows(
+    model: KeyModel, ids: torch.Tensor, seq_len: int, context: torch.Tensor | None = None
+) -> Evaluation:
+    """The reference notebook's evaluation: each window of `seq_len` keys predicts the next one."""
+    model.eval()
+    if context is not None and len(context):
+        ids = torch.cat([context[-seq_len:], ids])
+    x, y = windows(ids, seq_len)
+    logits = torch.cat([model(xb, last_only=True)[0] for xb in x.split(512)])
+    return _evaluation(logits, y)
+
+
+def _evaluation(logits: torch.Tensor, targets: torch.Tensor) -> Evaluation:
+    loss = F.cross_entropy(logits, targets).item()
+    masked = logits.clone()
+    masked[:, 0] = float("-inf")  # the unknown key is never a guess
+    top3 = masked.topk(min(3, masked.size(1) - 1), dim=1).indices
+    preds = top3[:, 0]
+    accuracy = (preds == targets).float().mean().item()
+    top3_accuracy = (top3 == targets.unsqueeze(1)).any(dim=1).float().mean().item()
+    macro, weighted = f1_from_ids(targets.tolist(), preds.tolist())
+    return Evaluation(loss, accuracy, top3_accuracy, macro, weighted, len(targets))
+
+
+# ---- the loop ------------------------------------------------------------------------------------------------
+
+
+class Trainer:
+    def __init__(self, model_config: ModelConfig, config: TrainConfig, vocab: Vocab, split: Split) -> None:
+        self.config = config
+        self.vocab = vocab
+        self.split = split
+        torch.manual_seed(config.seed)
+        self.model = KeyModel(model_config)
+        self.train_ids = torch.tensor(vocab.encode(split.train), dtype=torch.long)
+        self.val_ids = torch.tensor(vocab.encode(split.val), dtype=torch.long)
+        self.test_ids = torch.tensor(vocab.encode(split.test), dtype=torch.long)
+        if config.objective == "window":
+            self._window_x, self._window_y = windows(self.train_ids, config.seq_len)
+
+    def batches_per_epoch(self) -> int:
+        c = self.config
+        if c.objective == "window":
+            return math.ceil(len(self._window_y) / c.batch_size)
+        return count_chunk_batches(len(self.train_ids), c.batch_size, c.seq_len)
+
+    def evaluate(self, ids: torch.Tensor, context: torch.Tensor) -> Evaluation:
+        if self.config.eval_mode == "window":
+            return evaluate_windows(self.model, ids, self.config.seq_len, context)
+        return evaluate_stream(self.model, ids, context[-256:])
+
+    def _epoch_batches(self, generator: torch.Generator):
+        c = self.config
+        if c.objective == "window":
+            order = torch.randperm(len(self._window_y), generator=generator)
+            for batch in order.split(c.batch_size):
+                yield self._window_x[batch], self._window_y[batch]
+        else:  # a random shift each epoch so chunk boundaries fall in new places
+            offset = int(torch.randint(0, c.seq_len, (1,), generator=generator))
+            offset = min(offset, max(0, len(self.train_ids) - 2 * c.seq_len))
+            yield from chunk_batches(self.train_ids, c.batch_size, c.seq_len, offset)
+
+    def run(self, on_event: EventCallback | None = None, cancel: threading.Event | None = None) -> TrainResult:
+        c = self.config
+        emit = on_event or (lambda event: None)
+        cancel = cancel or threading.Event()
+        model = self.model
+        generator = torch.Generator().manual_seed(c.seed)
+        optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
+        optimizer = optimizer_class(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=c.lr_factor, patience=c.lr_patience, min_lr=c.min_lr
+        )
+        batches = self.batches_per_epoch()
+        emit(
+            TrainingStarted(
+                c.epochs,
+                batches,
+                len(self.train_ids),
+                len(self.val_ids),
+                len(self.test_ids),
+                model.num_parameters(),
+                len(self.vocab),
+            )
+        )
+        started = time.perf_counter()
+        best_loss, best_epoch, best_state, bad_epochs = math.inf, 0, None, 0
+        history: list[EpochDone] = []
+        stopped = "max_epochs"
+        try:
+            for epoch in range(1, c.epochs + 1):
+                model.train()
+                state, total, count = None, 0.0, 0
+                for batch_index, (x, y) in enumerate(self._epoch_batches(generator), start=1):
+                    if cancel.is_set():
+                        raise _Cancelled
+                    if c.objective == "window":
+                        _, loss, _ = model(x, y, last_only=True)
+                    else:
+                        if state is not None and state[0].size(1) != x.size(0):
+                            state = None
+                        _, loss, state = model(x, y, state)
+                        state = detach_state(state)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    if c.clip > 0:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), c.clip)
+                    optimizer.step()
+                    total += loss.item()
+                    count += 1
+                    emit(BatchDone(epoch, batch_index, batches, loss.item()))
+                val = self.evaluate(self.val_ids, self.train_ids)
+                scheduler.step(val.loss)
+                improved = val.loss < best_loss - 1e-4
+                if improved:
+                    best_loss, best_epoch, bad_epochs = val.loss, epoch, 0
+                    best_state = copy.deepcopy(model.state_dict())
+                else:
+                    bad_epochs += 1
+                elapsed = time.perf_counter() - started
+                event = EpochDone(
+                    epoch=epoch,
+                    epochs=c.epochs,
+                    train_loss=total / max(count, 1),
+                    val_loss=val.loss,
+                    val_accuracy=val.accuracy,
+                    macro_f1=val.macro_f1,
+                    weighted_f1=val.weighted_f1,
+                    lr=optimizer.param_groups[0]["lr"],
+                    best_val_loss=best_loss,
+                    improved=improved,
+                    patience_left=c.patience - bad_epochs,
+                    elapsed=elapsed,
+                    eta_seconds=elapsed / epoch * (c.epochs - epoch),
+                )
+                history.append(event)
+                emit(event)
+                if bad_epochs >= c.patience:
+                    stopped = "early_stop"
+                    break
+                if c.max_seconds is not None and elapsed >= c.max_seconds:
+                    stopped = "time_limit"
+                    break
+                if cancel.is_set():
+                    raise _Cancelled
+        except (_Cancelled, KeyboardInterrupt):
+            stopped = "cancelled"
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        model.eval()
+        result = TrainResult(
+            model, stopped, len(history), best_epoch, best_loss, history, seconds=time.perf_counter() - started
+        )
+        if best_state is not None:
+            result.test = self.evaluate(self.test_ids, torch.cat([self.train_ids, self.val_ids]))
+        emit(TrainingFinished(result))
+        return result
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def with_overrides(config: TrainConfig, **overrides) -> TrainConfig:
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})

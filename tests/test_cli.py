@@ -1,0 +1,150 @@
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from keytui.cli import main
+
+from .conftest import TINY_MODEL
+
+
+def run(capsys, *argv, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_simulate_import_stats_and_list(home, tmp_path, capsys):
+    code, out, _ = run(capsys, "simulate", "--persona", "drummer", "--keys", "500", "--seed", "2", "--name", "sim")
+    assert code == 0 and "SYNTHETIC" in out
+    assert len((home / "corpora" / "sim.txt").read_text()) == 500
+    source = tmp_path / "mine.txt"
+    source.write_bytes(b"hello\r\nworld")
+    code, out, _ = run(capsys, "import", str(source), "--name", "mine")
+    assert code == 0 and (home / "corpora" / "mine.txt").read_text() == "hello\nworld"
+    code, out, _ = run(capsys, "stats", "mine", "--json")
+    stats = json.loads(out)
+    assert stats["keys"] == 11 and stats["counts"]["l"] == 3
+    code, out, _ = run(capsys, "list")
+    assert "sim" in out and "mine" in out and "demo" in out
+
+
+def test_record_headless_appends_printable_keys(home, capsys, monkeypatch):
+    code, out, _ = run(
+        capsys, "record", "--headless", "--corpus", "rec", stdin="ab c\n\x1bd\n", monkeypatch=monkeypatch
+    )
+    assert code == 0 and "recorded 5 keys" in out
+    run(capsys, "record", "--headless", "--corpus", "rec", stdin="ef", monkeypatch=monkeypatch)
+    assert (home / "corpora" / "rec.txt").read_text() == "ab cdef"
+
+
+def test_train_eval_and_play_headless(home, capsys, monkeypatch, small_text):
+    (home / "corpora" / "small.txt").write_text(small_text)
+    code, out, err = run(
+        capsys,
+        "train",
+        "--corpus",
+        "small",
+        "--out",
+        "m",
+        "--epochs",
+        "2",
+        "--hidden",
+        str(TINY_MODEL["hidden_size"]),
+        "--layers",
+        "1",
+        "--seq-len",
+        "32",
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["checkpoint"].endswith("m.safetensors") and summary["epochs"] == 2
+    assert "epoch   1/2" in err  # progress lines go to stderr when stdout carries JSON
+    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--json")
+    report = json.loads(out)
+    assert report["n"] == len(small_text)
+    assert set(report["baselines"]) == {"majority", "ngram"}
+    assert set(report["model"]) == {"hit_rate", "top3_hit_rate", "macro_f1", "weighted_f1", "bits_per_char"}
+    code, out, _ = run(
+        capsys,
+        "play",
+        "--model",
+        "m",
+        "--corpus",
+        "played",
+        "--round",
+        "10",
+        stdin=small_text[:35],
+        monkeypatch=monkeypatch,
+    )
+    game = json.loads(out)
+    assert game["n"] == 35 and len(game["rounds"]) == 3
+    assert (home / "corpora" / "played.txt").read_text() == small_text[:35]
+
+
+def test_train_text_output_and_reference_preset_validation(home, capsys, small_text):
+    (home / "corpora" / "small.txt").write_text(small_text)
+    code, out, _ = run(
+        capsys,
+        "train",
+        "--corpus",
+        "small",
+        "--epochs",
+        "1",
+        "--arch",
+        "lstm-attn",
+        "--hidden",
+        "8",
+        "--layers",
+        "1",
+        "--headless",
+    )
+    assert code == 0 and "epoch   1/1" in out and "saved" in out and "baseline ngram" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "setup", "message"),
+    [
+        (["train", "--corpus", "missing"], None, "no corpus 'missing'"),
+        (["train", "--corpus", "short"], ("short.txt", b"abc" * 30), "needs at least 200"),
+        (["train", "--corpus", "bin"], ("bin.txt", b"\x00\x01" * 200), "binary"),
+        (["train", "--corpus", "latin"], ("latin.txt", b"caf\xe9" * 100), "not UTF-8"),
+        (["train", "--corpus", "empty"], ("empty.txt", b""), "is empty"),
+        (["train", "--epochs", "0"], None, "--epochs must be at least 1"),
+        (["play", "--model", "nothing"], None, "no model 'nothing'"),
+        (["play", "--model", "junk"], ("../checkpoints/junk.safetensors", b"not a model at all"), "not a keytui model"),
+        (["eval", "--model", "demo", "--corpus", "none"], None, "no corpus 'none'"),
+        (["import", "/nonexistent/file.txt", "--name", "x"], None, "no such file"),
+        (["import", "/etc/hostname", "--name", "../escape"], None, "not valid"),
+        (["simulate", "--persona", "robot", "--name", "x"], None, "unknown persona"),
+        (["stats", "missing"], None, "no corpus"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(home, capsys, argv, setup, message):
+    if setup:
+        (home / "corpora" / setup[0]).write_bytes(setup[1])
+    code, _, err = run(capsys, *argv)
+    assert code != 0
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("keytui: error: ")
+    assert "Traceback" not in err
+
+
+def test_help_does_not_import_torch_or_textual():
+    code = (
+        "import sys; from keytui.cli import build_parser\n"
+        "try:\n    build_parser().parse_args(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'textual', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_installed_command_runs():
+    result = subprocess.run([sys.executable, "-m", "keytui.cli", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("keytui ")

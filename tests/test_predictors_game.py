@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+from keytui.checkpoint import load_checkpoint
+from keytui.corpus import CorpusWriter
+from keytui.evaluation import evaluate_corpus
+from keytui.game import GameSession, judge
+from keytui.metrics import StreamingMetrics
+from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, replay
+from keytui.training import evaluate_stream
+
+
+def test_ngram_learns_a_repeating_pattern():
+    metrics = replay(NGramPredictor("abcde" * 20, adaptive=False), "abcde" * 10, warmup="abcde")
+    assert metrics.hit_rate == 1.0
+
+
+def test_adaptive_ngram_learns_keys_it_never_trained_on():
+    frozen = replay(NGramPredictor("xy" * 10, adaptive=False), "pq" * 50)
+    adaptive = replay(NGramPredictor("xy" * 10, adaptive=True), "pq" * 50)
+    assert frozen.hit_rate == 0.0 and adaptive.hit_rate > 0.9
+
+
+def test_predictor_distributions_are_probabilities():
+    for predictor in (NGramPredictor("hello world"), MajorityPredictor("hello world")):
+        predictor.observe("l")
+        probs = predictor.probs()
+        assert probs.sum() == pytest.approx(1.0) and (probs > 0).all()
+        assert set(predictor.distribution()) == set("helo wrd")
+        assert predictor.guess(3)[0] == max(predictor.distribution(), key=predictor.distribution().get)
+
+
+def test_majority_guesses_the_most_frequent_key():
+    assert MajorityPredictor("aaabbc").guess(2) == ["a", "b"]
+
+
+def test_neural_predictor_matches_a_full_pass_and_never_guesses_unknown(tiny_checkpoint, small_text):
+    import torch
+
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab)
+    text = small_text[:50]
+    hits = 0
+    for i, key in enumerate(text[:-1]):
+        predictor.observe(key)
+        hits += predictor.guess(1)[0] == text[i + 1]
+        assert "<unk>" not in predictor.guess(5)
+    ids = torch.tensor(checkpoint.vocab.encode(text))
+    full = evaluate_stream(checkpoint.model, ids)
+    assert hits / (len(text) - 1) == pytest.approx(full.accuracy)
+    predictor.observe("€")  # a key the model never saw: the unknown id, no crash
+    assert np.isfinite(predictor.probs()).all()
+
+
+def test_adaptive_neural_predictor_changes_its_weights(tiny_checkpoint):
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    before = checkpoint.model.head.weight.detach().clone()
+    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=True, adapt_every=10)
+    for key in "asdfasdfasdfasdfasdf":
+        predictor.observe(key)
+    assert not np.allclose(before.numpy(), checkpoint.model.head.weight.detach().numpy())
+
+
+def test_eval_report_has_the_public_json_shape(tiny_checkpoint, small_text):
+    report = evaluate_corpus(load_checkpoint(tiny_checkpoint), small_text[:300])
+    assert report["n"] == 300
+    keys = {"hit_rate", "top3_hit_rate", "macro_f1", "weighted_f1", "bits_per_char"}
+    assert set(report["model"]) == keys
+    assert set(report["baselines"]["majority"]) == keys and set(report["baselines"]["ngram"]) == keys
+
+
+def test_game_scores_the_committed_guess_and_ends_rounds(tmp_path):
+    corpus = tmp_path / "c.txt"
+    writer = CorpusWriter(corpus)
+    game = GameSession(
+        NGramPredictor("ab" * 30, adaptive=False), MajorityPredictor("ab" * 30), round_size=4, recorder=writer
+    )
+    first_guess = game.guess
+    result = game.press("a")
+    assert result.guess == first_guess
+    assert corpus.read_text() == "a"  # the key is on disk as soon as it is played
+    results = [game.press(k) for k in "bab"]
+    assert results[-1].round_over and game.round.n == 4
+    game.next_round()
+    assert game.round.n == 0 and game.total.n == 4
+    writer.close()
+    summary = game.summary()
+    assert summary["n"] == 4 and len(summary["rounds"]) == 1
+    assert {"uniform", "majority"} == set(summary["chance"])
+
+
+def test_verdict_needs_enough_keys_and_significance():
+    metrics = StreamingMetrics()
+    for i in range(10):
+        metrics.update("a" if i % 2 else "b", ["a"], 0.5)
+    assert not judge(metrics, 0.1).predictable and "more keys" in judge(metrics, 0.1).text
+    strong = StreamingMetrics()
+    keys = "abcdefghij" * 10
+    for key in keys:
+        strong.update(key, [key], 0.9)  # every guess right, ten keys equally common: far beyond chance
+    verdict = judge(strong, 0.1)
+    assert verdict.predictable and verdict.p_value < 1e-50
+    weak = StreamingMetrics()
+    for key in keys:
+        weak.update(key, ["z"], 0.01)
+    assert not judge(weak, 0.1).predictable and "You beat the machine" in judge(weak, 0.1).text

@@ -1,0 +1,131 @@
+import threading
+
+import pytest
+import torch
+
+from keytui.errors import KeytuiError
+from keytui.fit import fit_and_save
+from keytui.models import ModelConfig
+from keytui.training import (
+    BatchDone,
+    EpochDone,
+    TrainConfig,
+    Trainer,
+    TrainingStarted,
+    check_corpus_size,
+    chunk_batches,
+    split_text,
+    windows,
+)
+from keytui.vocab import Vocab
+
+from .conftest import TINY_MODEL
+
+
+def test_split_holds_out_the_tail_for_test_and_never_reuses_validation():
+    text = "".join(chr(ord("a") + i % 26) for i in range(1000))
+    split = split_text(text)
+    assert split.train + split.val + split.test == text
+    assert len(split.test) == 100 and len(split.val) == 180 and len(split.train) == 720
+    assert split.test == text[-100:]  # the reference notebook's bug scored the validation keys as "test"
+
+
+def test_chunk_batches_cover_every_next_key_prediction_in_order():
+    ids = torch.arange(101)
+    xs, ys = zip(*chunk_batches(ids, batch_size=4, seq_len=10), strict=True)
+    x, y = torch.cat(xs, dim=1), torch.cat(ys, dim=1)
+    assert x.shape == (4, 25)
+    assert torch.equal(y, x + 1)  # every position's target is the key right after it
+    assert torch.equal(x.flatten(), torch.arange(100))
+
+
+def test_windows_pair_each_window_with_the_following_key():
+    x, y = windows(torch.arange(10), 3)
+    assert x.shape == (7, 3)
+    assert torch.equal(x[0], torch.tensor([0, 1, 2])) and y[0] == 3 and y[-1] == 9
+
+
+def test_too_short_corpus_says_how_many_more_keys_are_needed():
+    with pytest.raises(KeytuiError, match=r"has 150 keys; training needs at least 200 \(50 more"):
+        check_corpus_size("a" * 150, TrainConfig(), "tiny")
+
+
+def _trainer(text, **overrides):
+    vocab = Vocab.from_text(text)
+    config = TrainConfig(**{"epochs": 4, "seq_len": 32, "batch_size": 8, **overrides})
+    return Trainer(ModelConfig(vocab_size=len(vocab), **TINY_MODEL), config, vocab, split_text(text))
+
+
+@pytest.mark.parametrize("objective", ["chunk", "window"])
+def test_training_learns_a_learnable_sequence_and_reports_progress(objective):
+    text = "qwerty asdf " * 80
+    events = []
+    result = _trainer(text, objective=objective, epochs=6, lr=1e-2).run(events.append)
+    kinds = [type(e) for e in events]
+    assert kinds[0] is TrainingStarted and BatchDone in kinds
+    epochs = [e for e in events if isinstance(e, EpochDone)]
+    assert epochs[-1].val_loss < epochs[0].val_loss
+    assert {"lr", "macro_f1", "weighted_f1", "patience_left", "eta_seconds"} <= set(epochs[0].to_json())
+    assert result.test is not None and result.test.accuracy > 0.5
+
+
+def test_same_seed_same_model(small_text):
+    a = _trainer(small_text, epochs=1).run()
+    b = _trainer(small_text, epochs=1).run()
+    assert a.best_val_loss == b.best_val_loss
+
+
+def test_cancel_stops_training_and_keeps_the_best_epoch(small_text):
+    cancel = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, EpochDone) and event.epoch == 2:
+            cancel.set()
+
+    result = _trainer(small_text, epochs=50).run(on_event, cancel)
+    assert result.stopped == "cancelled" and result.epochs_run == 2
+    assert result.test is not None
+
+
+def test_cancel_before_any_epoch_saves_nothing(tmp_path, small_text):
+    cancel = threading.Event()
+    cancel.set()
+    outcome = fit_and_save(
+        small_text,
+        corpus_name="s",
+        out_path=tmp_path / "m.safetensors",
+        model_settings=TINY_MODEL,
+        train_config=TrainConfig(epochs=3),
+        cancel=cancel,
+    )
+    assert outcome.checkpoint is None and not (tmp_path / "m.safetensors").exists()
+
+
+def test_early_stopping_respects_patience(small_text):
+    result = _trainer(small_text, epochs=40, patience=1, lr=0.5).run()
+    assert result.stopped == "early_stop"
+    assert result.epochs_run == result.best_epoch + 1
+
+
+def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_text):
+    """Ctrl-C (KeyboardInterrupt) after an epoch improved: the checkpoint from that epoch is on disk and loads."""
+    from keytui.checkpoint import load_checkpoint
+
+    path = tmp_path / "m.safetensors"
+
+    def interrupt(event):
+        if isinstance(event, EpochDone) and event.epoch == 2:
+            raise KeyboardInterrupt
+
+    outcome = fit_and_save(
+        small_text,
+        corpus_name="s",
+        out_path=path,
+        model_settings=TINY_MODEL,
+        train_config=TrainConfig(epochs=30, seq_len=32),
+        on_event=interrupt,
+    )
+    assert outcome.result.stopped == "cancelled"
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.meta["status"] == "cancelled"
+    assert checkpoint.fit_text == small_text[: len(checkpoint.fit_text)]
