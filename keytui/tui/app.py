@@ -1,0 +1,54 @@
+"""The keytui app: a home screen and three modes. `create_app` is the factory the tests reuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from keytui.paths import Workspace
+
+
+class KeytuiApp(App):
+    CSS_PATH = "keytui.tcss"
+    TITLE = "keytui"
+    SUB_TITLE = "how random is your random typing?"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, workspace: Workspace, screen: str = "home", **options: Any) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.start_screen = screen
+        self.options = options
+
+    def on_mount(self) -> None:
+        from keytui.tui.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.start_screen != "home":
+            self.open_mode(self.start_screen, **self.options)
+
+    def open_mode(self, mode: str, **options: Any) -> None:
+        if mode == "record":
+            from keytui.tui.record import RecordScreen
+
+            self.push_screen(RecordScreen(**options))
+        elif mode == "train":
+            from keytui.tui.train import TrainScreen
+
+            self.push_screen(TrainScreen(**options))
+        elif mode == "play":
+            from keytui.tui.play import PlayScreen
+
+            self.push_screen(PlayScreen(**options))
+        else:
+            raise ValueError(f"unknown mode {mode!r}")
+
+
+def create_app(workspace: Workspace, screen: str = "home", **options: Any) -> KeytuiApp:
+    return KeytuiApp(workspace.ensure(), screen, **options)
+
+
+def run_app(workspace: Workspace, screen: str = "home", **options: Any) -> None:
+    create_app(workspace, screen, **options).run()

@@ -1,0 +1,132 @@
+"""The home screen: what corpora and models exist, which are selected, and a way into each mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from keytui.checkpoint import read_metadata
+from keytui.errors import KeytuiError
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        Binding("r", "record", "Record"),
+        Binding("t", "train", "Train"),
+        Binding("p", "play", "Play"),
+        Binding("f5", "refresh", "Refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static(
+                "Mash keys at random. A neural network learns your habits, then guesses each key before you press"
+                " it. Record a corpus, train a model on it, and play.",
+                id="intro",
+            )
+            with Horizontal(id="lists"):
+                with Vertical():
+                    yield Label("Corpora", classes="section")
+                    yield OptionList(id="corpora")
+                with Vertical():
+                    yield Label("Models", classes="section")
+                    yield OptionList(id="models")
+            yield Static(id="selection")
+            with Horizontal(id="actions"):
+                yield Button("Record (r)", id="record", variant="primary")
+                yield Button("Train (t)", id="train")
+                yield Button("Play (p)", id="play", variant="success")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        workspace = self.app.workspace
+        corpora = self.query_one("#corpora", OptionList)
+        models = self.query_one("#models", OptionList)
+        chosen_corpus, chosen_model = self.selected_corpus(), self.selected_model()
+        corpora.clear_options()
+        for path in workspace.list_corpora():
+            keys = path.stat().st_size
+            corpora.add_option(Option(f"{path.stem}  ({keys:,} bytes)", id=str(path)))
+        models.clear_options()
+        for path in workspace.list_checkpoints():
+            try:
+                meta = read_metadata(path)
+                test = meta.get("metrics", {}).get("test", {})
+                detail = f"{meta['model']['arch']}, test hit {test['accuracy']:.0%}" if test else meta["model"]["arch"]
+            except (KeytuiError, KeyError):
+                detail = "unreadable"
+            models.add_option(Option(f"{path.stem}  ({detail})", id=str(path)))
+        self._reselect(corpora, chosen_corpus)
+        self._reselect(models, chosen_model, prefer=workspace.newest_checkpoint())
+        self._show_selection()
+
+    def _reselect(self, options: OptionList, chosen: str | None, prefer=None) -> None:
+        if options.option_count == 0:
+            return
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        target = chosen if chosen in ids else (str(prefer) if prefer and str(prefer) in ids else ids[0])
+        options.highlighted = ids.index(target)
+
+    def selected_corpus(self) -> str | None:
+        return self._selected("#corpora")
+
+    def selected_model(self) -> str | None:
+        return self._selected("#models")
+
+    def _selected(self, selector: str) -> str | None:
+        options = self.query_one(selector, OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def on_option_list_option_highlighted(self) -> None:
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        corpus, model = self.selected_corpus(), self.selected_model()
+        corpus_name = Path(corpus).stem if corpus else "—"
+        model_name = Path(model).stem if model else "—"
+        self.query_one("#selection", Static).update(f"corpus: [b]{corpus_name}[/b]    model: [b]{model_name}[/b]")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        getattr(self, f"action_{event.button.id}")()
+
+    def _writable_corpus(self) -> str:
+        """Recording and playing append to a corpus: never to the demo inside the installed package."""
+        from keytui.paths import BUNDLED_DIR
+
+        corpus = self.selected_corpus()
+        workspace = self.app.workspace
+        if corpus is None or str(corpus).startswith(str(BUNDLED_DIR)):
+            return str(workspace.corpora / "keys.txt")
+        return corpus
+
+    def action_record(self) -> None:
+        self.app.open_mode("record", corpus=self._writable_corpus())
+
+    def action_train(self) -> None:
+        corpus = self.selected_corpus()
+        if corpus is None:
+            self.notify("Record or import a corpus first.", severity="warning")
+            return
+        self.app.open_mode("train", corpus=corpus, autostart=False)
+
+    def action_play(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            self.notify("Train a model first.", severity="warning")
+            return
+        self.app.open_mode("play", model=model, corpus=self._writable_corpus())

@@ -1,0 +1,219 @@
+"""Play: the model commits to a guess before every key; the key is scored the moment it lands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Static
+
+from keytui.checkpoint import load_checkpoint
+from keytui.corpus import CorpusWriter
+from keytui.errors import KeytuiError
+from keytui.game import GameSession, KeyResult
+from keytui.predictors import NeuralPredictor, NGramPredictor
+from keytui.tui.keys import typed_character
+
+
+def shown(key: str) -> str:
+    return "␣" if key == " " else escape(key)
+
+
+class PlayScreen(Screen):
+    BINDINGS = [
+        Binding("f2", "toggle_dodge", "Dodge mode"),
+        Binding("f3", "toggle_append", "Keep keys on/off"),
+        Binding("escape", "leave", "Done"),
+    ]
+
+    def __init__(
+        self,
+        model: str,
+        corpus: str | None = None,
+        round_size: int = 100,
+        adaptive: bool = False,
+        dodge: bool = False,
+    ) -> None:
+        super().__init__()
+        self.model_path = Path(model)
+        self.corpus_path = Path(corpus) if corpus else None
+        self.round_size = round_size
+        self.adaptive = adaptive
+        self.dodge = dodge
+        self.game: GameSession | None = None
+        self.writer: CorpusWriter | None = None
+        self.last: KeyResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="play"):
+            yield Static(id="play-title", classes="title")
+            with Horizontal(id="play-main"):
+                with Vertical(id="guess-panel"):
+                    yield Static(id="guess", classes="big")
+                    yield Static(id="result", classes="big")
+                    yield Static(id="top3")
+                    yield Static(id="history", classes="stream")
+                with Vertical(id="score-panel"):
+                    yield Static(id="scores")
+                    yield Static("rolling hit rate (last 20 keys)", classes="dim")
+                    yield Sparkline([], id="rolling")
+                    yield ProgressBar(total=self.round_size, show_eta=False, id="round-bar")
+            yield Static(id="verdict", classes="verdict")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:
+            checkpoint = load_checkpoint(self.model_path)
+            if self.corpus_path is not None:
+                self.writer = CorpusWriter(self.corpus_path)
+        except KeytuiError as exc:
+            self.query_one("#play-title", Static).update(f"[b red]Cannot play:[/] {exc}")
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=self.adaptive)
+        self.game = GameSession(
+            predictor, NGramPredictor(checkpoint.fit_text), round_size=self.round_size, recorder=self.writer
+        )
+        self._refresh()
+
+    def on_key(self, event: events.Key) -> None:
+        character = typed_character(event)
+        if character is None or self.game is None:
+            return
+        event.stop()
+        event.prevent_default()
+        try:
+            result = self.game.press(character)
+        except KeytuiError as exc:  # the disk refused the key: stop keeping keys, keep playing
+            self.notify(str(exc), severity="error", timeout=10)
+            self._stop_keeping()
+            result = self.game.press(character)
+        self.last = result
+        self._refresh()
+        if result.round_over:
+            summary = self.game.round.to_json(self.game.uniform_chance)
+            self.game.next_round()
+            self.app.push_screen(RoundResults(summary, len(self.game.rounds_done)))
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        self.notify("Pasting is not typing: pasted keys are not played.", severity="warning")
+
+    def _refresh(self) -> None:
+        game = self.game
+        if game is None:
+            return
+        keep = f"keys kept in [b]{self.corpus_path.stem}[/b]" if self.writer else "keys not kept"
+        mode = "dodge mode: the guess is shown, avoid it!" if self.dodge else "the guess is sealed until your key lands"
+        self.query_one("#play-title", Static).update(
+            f"Model [b]{self.model_path.stem}[/b] vs you. Type at random; {mode}. ({keep})"
+        )
+        guess = game.guess
+        if self.dodge:
+            self.query_one("#guess", Static).update(
+                f"next guess: [b]{shown(guess.top[0])}[/b]  ({guess.confidence:.0%} sure)"
+            )
+        else:
+            self.query_one("#guess", Static).update("next guess: [b]▒[/b] (sealed)")
+        last = self.last
+        if last is not None:
+            verdict = "[b green]HIT[/]" if last.hit else ("[b yellow]top-3[/]" if last.top3_hit else "[b red]miss[/]")
+            self.query_one("#result", Static).update(
+                f"you pressed [b]{shown(last.key)}[/b], it guessed [b]{shown(last.guess.top[0])}[/b]  {verdict}"
+            )
+            top3 = "  ".join(f"{shown(k)}" for k in last.guess.top[:3])
+            self.query_one("#top3", Static).update(f"its top-3 was: {top3}   confidence {last.guess.confidence:.0%}")
+        else:
+            self.query_one("#result", Static).update("press any key to start")
+            self.query_one("#top3", Static).update("")
+        history = "".join(f"[{'green' if r.hit else 'red'}]{shown(r.key)}[/]" for r in game.history)
+        self.query_one("#history", Static).update(f"last keys: {history}" if history else "")
+        total = game.total
+        model, baseline = total.model, total.baseline
+        self.query_one("#scores", Static).update(
+            f"keys played  [b]{total.n}[/b]  (round {len(game.rounds_done) + 1}: {game.round.n}/{game.round_size})\n"
+            f"hit rate     [b]{model.hit_rate:6.1%}[/b]\n"
+            f"top-3 hit    {model.top3_hit_rate:6.1%}\n"
+            f"macro F1     {model.macro_f1:6.3f}\n"
+            f"weighted F1  {model.weighted_f1:6.3f}\n"
+            f"chance       {game.uniform_chance:6.1%} uniform\n"
+            f"             {model.majority_rate:6.1%} top key\n"
+            f"n-gram       {baseline.hit_rate:6.1%} same keys"
+        )
+        self.query_one("#rolling", Sparkline).data = [float(hit) for hit in game.rolling] or [0.0]
+        self.query_one("#round-bar", ProgressBar).update(progress=game.round.n)
+        verdict = game.verdict()
+        style = "b red" if verdict.predictable else "b green"
+        self.query_one("#verdict", Static).update(f"[{style}]{escape(verdict.text)}[/]")
+
+    def action_toggle_dodge(self) -> None:
+        self.dodge = not self.dodge
+        self._refresh()
+
+    def action_toggle_append(self) -> None:
+        if self.writer is not None:
+            self._stop_keeping()
+            self.notify("Played keys are no longer kept.")
+        elif self.corpus_path is not None and self.game is not None:
+            try:
+                self.writer = self.game.recorder = CorpusWriter(self.corpus_path)
+                self.notify(f"Played keys are appended to {self.corpus_path.stem}.")
+            except KeytuiError as exc:
+                self.notify(str(exc), severity="error")
+        self._refresh()
+
+    def _stop_keeping(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.writer = None
+        if self.game is not None:
+            self.game.recorder = None
+
+    def action_leave(self) -> None:
+        self._stop_keeping()
+        self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self._stop_keeping()
+
+
+class RoundResults(ModalScreen):
+    """The end of a round: its figures, then back to the game (Enter) or out (Escape)."""
+
+    BINDINGS = [Binding("enter", "dismiss", "Next round"), Binding("escape", "dismiss", "Next round")]
+
+    def __init__(self, summary: dict, round_number: int) -> None:
+        super().__init__()
+        self.summary = summary
+        self.round_number = round_number
+
+    def compose(self) -> ComposeResult:
+        s = self.summary
+        model, baseline, chance = s["model"], s["baseline_ngram"], s["chance"]
+        with Vertical(id="results"):
+            yield Static(f"[b]Round {self.round_number} over[/b]: {s['n']} keys", classes="title")
+            yield Static(
+                f"hit rate     [b]{model['hit_rate']:.1%}[/b]   (n-gram {baseline['hit_rate']:.1%})\n"
+                f"top-3 hit    {model['top3_hit_rate']:.1%}\n"
+                f"macro F1     {model['macro_f1']:.3f}\n"
+                f"weighted F1  {model['weighted_f1']:.3f}\n"
+                f"bits per key {model['bits_per_char']:.2f}\n"
+                f"chance       {chance['uniform']:.1%} uniform, {chance['majority']:.1%} majority key\n\n"
+                f"{escape(s['verdict']['text'])}",
+                id="results-body",
+            )
+            yield Button("Next round (Enter)", id="next", variant="primary")
+
+    def on_button_pressed(self) -> None:
+        self.dismiss()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key not in ("enter", "escape", "tab"):
+            event.stop()  # mashing on past the round's end must not skip the results by accident

@@ -1,0 +1,262 @@
+"""Train: pick settings, start, watch, cancel. Training runs in a thread worker that only posts messages."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
+
+from keytui.corpus import read_corpus
+from keytui.errors import KeytuiError
+from keytui.models import ARCHITECTURES
+from keytui.training import (
+    REFERENCE_MODEL,
+    REFERENCE_TRAINING,
+    BatchDone,
+    EpochDone,
+    TrainConfig,
+    TrainingStarted,
+)
+from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
+from keytui.tui.widgets.loss_plot import LossPlot
+
+DEFAULT_MODEL = {"arch": "gru", "embedding_dim": 32, "hidden_size": 128, "num_layers": 2, "dropout": 0.1}
+FIELDS = [  # (input id, label, source, key, type)
+    ("epochs", "max epochs", "train", "epochs", int),
+    ("hidden", "hidden size", "model", "hidden_size", int),
+    ("layers", "layers", "model", "num_layers", int),
+    ("embedding", "embedding", "model", "embedding_dim", int),
+    ("lr", "learning rate", "train", "lr", float),
+    ("seq_len", "keys per chunk", "train", "seq_len", int),
+    ("batch_size", "batch size", "train", "batch_size", int),
+    ("patience", "patience", "train", "patience", int),
+]
+
+
+class TrainScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "start", "Start"),
+        Binding("escape", "cancel_or_leave", "Cancel/back"),
+    ]
+
+    def __init__(
+        self,
+        corpus: str,
+        out: str | None = None,
+        model_settings: dict | None = None,
+        train_config: TrainConfig | None = None,
+        autostart: bool = True,
+    ) -> None:
+        super().__init__()
+        self.corpus_path = Path(corpus)
+        self.out = out
+        self.model_settings = {**DEFAULT_MODEL, **(model_settings or {})}
+        self.train_config = train_config or TrainConfig()
+        self.autostart = autostart
+        self.cancel_event = threading.Event()
+        self.running = False
+        self.outcome = None
+        self.epochs_seen: list[EpochDone] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="train"):
+            with VerticalScroll(id="train-form"):
+                yield Label("Corpus", classes="section")
+                yield Select(self._corpus_options(), id="corpus", allow_blank=False, value=str(self.corpus_path))
+                yield Label("Architecture")
+                yield Select(
+                    [(a, a) for a in ARCHITECTURES], id="arch", value=self.model_settings["arch"], allow_blank=False
+                )
+                yield Label("Preset")
+                yield Select(
+                    [("keytui default", "default"), ("reference notebook", "reference")],
+                    id="preset",
+                    value="default",
+                    allow_blank=False,
+                )
+                for field_id, label, source, key, _ in FIELDS:
+                    value = self.model_settings[key] if source == "model" else getattr(self.train_config, key)
+                    yield Label(label)
+                    yield Input(str(value), id=field_id)
+                with Horizontal(classes="buttons"):
+                    yield Button("Start (F5)", id="start", variant="primary")
+                    yield Button("Cancel (Esc)", id="cancel", variant="error", disabled=True)
+            with Vertical(id="train-progress"):
+                yield Static("Choose settings and press F5 to start.", id="train-status")
+                yield Label("epochs")
+                yield ProgressBar(total=self.train_config.epochs, id="epoch-bar", show_eta=False)
+                yield Label("batches in this epoch")
+                yield ProgressBar(total=1, id="batch-bar", show_eta=False)
+                yield Static(id="train-figures")
+                yield LossPlot(id="loss-plot")
+                yield Log(id="train-log", max_lines=500)
+        yield Footer()
+
+    def _corpus_options(self) -> list[tuple[str, str]]:
+        options = [(p.stem, str(p)) for p in self.app.workspace.list_corpora()]
+        if str(self.corpus_path) not in [value for _, value in options]:
+            options.insert(0, (self.corpus_path.stem, str(self.corpus_path)))
+        return options
+
+    def on_mount(self) -> None:
+        if self.autostart:
+            self.action_start()
+
+    @on(Select.Changed, "#preset")
+    def _preset_changed(self, event: Select.Changed) -> None:
+        if self.running:
+            return
+        model = REFERENCE_MODEL if event.value == "reference" else DEFAULT_MODEL
+        config = REFERENCE_TRAINING if event.value == "reference" else TrainConfig()
+        for field_id, _, source, key, _ in FIELDS:
+            value = model[key] if source == "model" else getattr(config, key)
+            self.query_one(f"#{field_id}", Input).value = str(value)
+        self.query_one("#arch", Select).value = model["arch"]
+        self.train_config = config
+
+    def _read_form(self) -> tuple[dict, TrainConfig]:
+        from dataclasses import replace
+
+        model = dict(self.model_settings)
+        model["arch"] = self.query_one("#arch", Select).value
+        train_values = {}
+        for field_id, label, source, key, kind in FIELDS:
+            raw = self.query_one(f"#{field_id}", Input).value.strip()
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise KeytuiError(f"{label}: {raw!r} is not a number") from None
+            if source == "model":
+                model[key] = value
+            else:
+                train_values[key] = value
+        return model, replace(self.train_config, **train_values)
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        if self.running:
+            return
+        try:
+            model_settings, config = self._read_form()
+            from keytui.models import ModelConfig
+
+            ModelConfig(vocab_size=2, **model_settings)
+            corpus_path = Path(str(self.query_one("#corpus", Select).value))
+            text = read_corpus(corpus_path)
+        except KeytuiError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            self.query_one("#train-status", Static).update(f"[b red]Cannot train:[/] {exc}")
+            return
+        out = Path(self.out) if self.out else self.app.workspace.checkpoints / f"{corpus_path.stem}.safetensors"
+        self.running = True
+        self.cancel_event.clear()
+        self.epochs_seen.clear()
+        self.query_one("#start", Button).disabled = True
+        self.query_one("#cancel", Button).disabled = False
+        self.query_one("#train-status", Static).update(f"Training on [b]{corpus_path.stem}[/b] → {out.name}")
+        self.train_worker(text, corpus_path.stem, out, model_settings, config)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
+    def train_worker(self, text: str, corpus_name: str, out: Path, model_settings: dict, config: TrainConfig) -> None:
+        from keytui.fit import fit_and_save
+
+        def post(event) -> None:
+            message = BatchProgress(event) if isinstance(event, BatchDone) else TrainingEvent(event)
+            self.post_message(message)
+
+        try:
+            outcome = fit_and_save(
+                text,
+                corpus_name=corpus_name,
+                out_path=out,
+                model_settings=model_settings,
+                train_config=config,
+                on_event=post,
+                cancel=self.cancel_event,
+            )
+        except KeytuiError as exc:
+            self.post_message(TrainingFailed(str(exc)))
+        except Exception as exc:  # keep the app alive and say what happened in one line
+            self.post_message(TrainingFailed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(TrainingDone(outcome))
+
+    def on_training_event(self, message: TrainingEvent) -> None:
+        event = message.event
+        if isinstance(event, TrainingStarted):
+            self.query_one("#epoch-bar", ProgressBar).update(total=event.epochs, progress=0)
+            self.query_one("#batch-bar", ProgressBar).update(total=event.batches_per_epoch, progress=0)
+            self._log(
+                f"{event.train_keys:,} training keys, {event.val_keys:,} validation, {event.test_keys:,} test; "
+                f"{event.parameters:,} parameters"
+            )
+        elif isinstance(event, BatchDone):
+            self.query_one("#batch-bar", ProgressBar).update(total=event.batches, progress=event.batch)
+        elif isinstance(event, EpochDone):
+            self.epochs_seen.append(event)
+            self.query_one("#epoch-bar", ProgressBar).update(progress=event.epoch)
+            self.query_one(LossPlot).add_epoch(event.train_loss, event.val_loss)
+            self.query_one("#train-figures", Static).update(
+                f"epoch [b]{event.epoch}[/b]/{event.epochs}   train {event.train_loss:.3f}   val {event.val_loss:.3f}"
+                f"   best {event.best_val_loss:.3f}\n"
+                f"lr {event.lr:.1e}   patience left {event.patience_left}   "
+                f"macro F1 {event.macro_f1:.3f}   weighted F1 {event.weighted_f1:.3f}   "
+                f"hit {event.val_accuracy:.1%}   ETA ≤ {event.eta_seconds:.0f}s"
+            )
+            mark = "  ★ saved" if event.improved else ""
+            self._log(
+                f"epoch {event.epoch}: train {event.train_loss:.4f} val {event.val_loss:.4f} lr {event.lr:.1e}{mark}"
+            )
+
+    def on_training_done(self, message: TrainingDone) -> None:
+        self._finish()
+        self.outcome = outcome = message.outcome
+        result = outcome.result
+        if outcome.checkpoint is None:
+            self.query_one("#train-status", Static).update("Cancelled before the first epoch ended: nothing saved.")
+            return
+        test = result.test
+        lines = [
+            f"[b]{result.stopped.replace('_', ' ')}[/b] after {result.epochs_run} epochs "
+            f"({result.seconds:.0f}s); best epoch {result.best_epoch}. Saved [b]{outcome.checkpoint.name}[/b]"
+        ]
+        if test is not None:
+            lines.append(
+                f"test: hit {test.accuracy:.1%}  top-3 {test.top3_accuracy:.1%}  macro F1 "
+                f"{test.macro_f1:.3f}  weighted F1 {test.weighted_f1:.3f}"
+            )
+            lines.append("   ".join(f"{name}: hit {s['hit_rate']:.1%}" for name, s in outcome.baselines.items()))
+        self.query_one("#train-status", Static).update("\n".join(lines))
+        self._log(f"saved {outcome.checkpoint}")
+        self.notify(f"Model saved: {outcome.checkpoint.name}")
+
+    def on_training_failed(self, message: TrainingFailed) -> None:
+        self._finish()
+        self.query_one("#train-status", Static).update(f"[b red]Training failed:[/] {message.error}")
+        self.notify(message.error, severity="error", timeout=10)
+
+    def _finish(self) -> None:
+        self.running = False
+        self.query_one("#start", Button).disabled = False
+        self.query_one("#cancel", Button).disabled = True
+
+    def _log(self, line: str) -> None:
+        self.query_one("#train-log", Log).write_line(line)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel_or_leave(self) -> None:
+        if self.running:
+            self.cancel_event.set()
+            self.query_one("#train-status", Static).update("Cancelling: keeping the best checkpoint so far…")
+            return
+        self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self.cancel_event.set()

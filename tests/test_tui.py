@@ -1,0 +1,212 @@
+"""Pilot tests: each screen driven by key presses, asserting on state and on what the widgets show."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from textual import events
+from textual.widgets import OptionList, Static
+
+from keytui.paths import Workspace
+from keytui.tui.app import create_app
+from keytui.tui.play import PlayScreen, RoundResults
+from keytui.tui.record import RecordScreen
+from keytui.tui.train import TrainScreen
+
+from .conftest import TINY_MODEL
+
+SIZE = (100, 32)
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path).ensure()
+
+
+async def test_record_takes_printable_keys_only_and_writes_them_through(workspace):
+    corpus = workspace.corpora / "mine.txt"
+    app = create_app(workspace, "record", corpus=str(corpus), goal=50)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, RecordScreen)
+        await pilot.press("a", "s", "d", "space", "A", "exclamation_mark")
+        await pilot.press("ctrl+a", "alt+e", "f1", "up", "tab", "enter")  # none of these is typing
+        assert corpus.read_text() == "asd A!"  # on disk while the screen is still open
+        assert screen.keys == 6
+        app.post_message(events.Paste("pasted text"))
+        screen.post_message(events.Paste("pasted text"))
+        await pilot.pause()
+        assert corpus.read_text() == "asd A!"
+        await pilot.press("f2", "q", "f2", "w")  # paused keys are not recorded
+        assert corpus.read_text() == "asd A!w"
+        assert "7 / 50 keys" in text_of(screen, "#record-stats")
+        assert "asd␣A!w" in text_of(screen, "#stream")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RecordScreen)
+
+
+async def test_record_appends_to_an_existing_corpus(workspace):
+    corpus = workspace.corpora / "mine.txt"
+    corpus.write_text("abc")
+    app = create_app(workspace, "record", corpus=str(corpus), goal=10)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Appending to" in text_of(app.screen, "#record-title")
+        await pilot.press("d")
+        assert app.screen.keys == 4
+    assert corpus.read_text() == "abcd"
+
+
+async def test_record_refuses_a_binary_corpus_without_touching_it(workspace):
+    corpus = workspace.corpora / "bin.txt"
+    corpus.write_bytes(b"\x00\x01")
+    app = create_app(workspace, "record", corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert "Cannot record" in text_of(app.screen, "#record-title")
+    assert corpus.read_bytes() == b"\x00\x01"
+
+
+async def test_play_scores_each_key_against_the_committed_guess(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus), round_size=5)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        committed = screen.game.guess
+        await pilot.press("a")
+        assert screen.last.guess == committed  # scored against the guess made before the key
+        assert "sealed" in text_of(screen, "#guess")
+        await pilot.press("s", "d", "ctrl+b", "f")
+        assert screen.game.total.n == 4
+        assert "keys played  4" in text_of(screen, "#scores")
+        assert "verdict needs 16 more keys" in text_of(screen, "#verdict")
+        await pilot.press("g")  # fifth key ends the round
+        assert isinstance(app.screen, RoundResults)
+        await pilot.press("x", "y")  # mashing on does not dismiss the results nor score keys
+        assert isinstance(app.screen, RoundResults) and screen.game.total.n == 5
+        await pilot.press("enter")
+        assert app.screen is screen and screen.game.round.n == 0
+        await pilot.press("f2")
+        assert "next guess:" in text_of(screen, "#guess") and "sealed" not in text_of(screen, "#guess")
+    assert corpus.read_text() == "asdfg"
+
+
+async def test_play_with_keys_not_kept_and_toggled_back_on(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "a", "f3", "b")
+    assert corpus.read_text() == "b"
+
+
+async def test_play_with_a_broken_model_says_so(workspace, tmp_path):
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"garbage")
+    app = create_app(workspace, "play", model=str(broken))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert "Cannot play" in text_of(app.screen, "#play-title")
+
+
+async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
+    from keytui.training import TrainConfig
+
+    corpus = workspace.corpora / "small.txt"
+    corpus.write_text(small_text)
+    out = workspace.checkpoints / "small.safetensors"
+    app = create_app(
+        workspace,
+        "train",
+        corpus=str(corpus),
+        model_settings=TINY_MODEL,
+        train_config=TrainConfig(epochs=2, seq_len=32),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TrainScreen)
+        await pilot.press("x")  # the UI keeps handling keys while the worker trains
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.outcome is not None and out.exists()
+        assert len(screen.epochs_seen) == 2
+        assert "Saved small.safetensors" in text_of(screen, "#train-status")
+        assert "epoch 2/2" in text_of(screen, "#train-figures")
+        assert len(screen.query_one("LossPlot").val) == 2
+
+
+async def test_train_screen_cancel_keeps_the_best_checkpoint(workspace, small_text):
+    from keytui.training import TrainConfig
+
+    corpus = workspace.corpora / "small.txt"
+    corpus.write_text(small_text)
+    app = create_app(
+        workspace,
+        "train",
+        corpus=str(corpus),
+        model_settings=TINY_MODEL,
+        train_config=TrainConfig(epochs=200, seq_len=32, patience=200),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        while len(screen.epochs_seen) < 1:
+            await pilot.pause(0.05)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.outcome.result.stopped == "cancelled"
+        assert screen.outcome.checkpoint.exists()
+
+
+async def test_train_screen_reports_bad_settings(workspace, small_text):
+    corpus = workspace.corpora / "small.txt"
+    corpus.write_text(small_text[:100])
+    app = create_app(workspace, "train", corpus=str(corpus), autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f5")
+        assert "needs at least 200" in text_of(app.screen, "#train-status")
+        app.screen.query_one("#epochs").value = "many"
+        await pilot.press("f5")
+        assert "not a number" in text_of(app.screen, "#train-status")
+
+
+async def test_home_lists_the_workspace_and_opens_each_mode(workspace, tiny_checkpoint):
+    (workspace.corpora / "mine.txt").write_text("hello")
+    (workspace.checkpoints / "tiny.safetensors").write_bytes(tiny_checkpoint.read_bytes())
+    app = create_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        corpora = app.screen.query_one("#corpora", OptionList)
+        names = [str(corpora.get_option_at_index(i).prompt) for i in range(corpora.option_count)]
+        assert any("mine" in n for n in names) and any("demo" in n for n in names)
+        assert "model: tiny" in text_of(app.screen, "#selection")  # newest model preselected
+        await pilot.press("p")
+        assert isinstance(app.screen, PlayScreen) and app.screen.model_path.stem == "tiny"
+        await pilot.press("escape", "r")
+        assert isinstance(app.screen, RecordScreen)
+        await pilot.press("escape", "t")
+        assert isinstance(app.screen, TrainScreen)
+
+
+async def test_small_terminal_keeps_the_play_screen_usable(workspace, tiny_checkpoint):
+    app = create_app(workspace, "play", model=str(tiny_checkpoint))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", "b")
+        assert app.screen.query_one("#scores").region.height > 0
+        await pilot.resize_terminal(60, 20)
+        await pilot.press("c")
+        assert app.screen.game.total.n == 3
+
+
+def test_headless_play_summary_is_json(tiny_checkpoint, capsys, monkeypatch, home):
+    import io
+    import sys
+
+    from keytui.cli import main
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("asdf"))
+    assert main(["play", "--model", str(tiny_checkpoint), "--no-append"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 4
