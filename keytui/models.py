@@ -90,6 +90,16 @@ class KeyModel(nn.Module):
             return F.one_hot(idx, self.config.vocab_size).float()  # (B, T, V)
         return self.embedding(idx)  # (B, T, E)
 
+    def features(self, idx: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+        """idx (B, T) -> the top layer's output (B, T, F) that the output layer reads, and the new state."""
+        x = self._embed(idx)
+        rnn_state, memory = self._split_state(state)
+        out, rnn_state = self.rnn(x, rnn_state)  # out: (B, T, H)
+        new_memory = None
+        if self.attention:
+            out, new_memory = self._attend(out, memory)  # (B, T, 2H)
+        return out, self._join_state(rnn_state, new_memory)
+
     def forward(
         self,
         idx: torch.Tensor,
@@ -102,19 +112,14 @@ class KeyModel(nn.Module):
 
         `targets` has the shape of the logits' batch/time part: (B, T), or (B,) with `last_only`.
         """
-        x = self._embed(idx)
-        rnn_state, memory = self._split_state(state)
-        out, rnn_state = self.rnn(x, rnn_state)  # out: (B, T, H)
-        new_memory = None
-        if self.attention:
-            out, new_memory = self._attend(out, memory)  # (B, T, 2H)
+        out, state = self.features(idx, state)
         if last_only:
             out = out[:, -1]
         logits = self.head(self.dropout(out))
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
-        return logits, loss, self._join_state(rnn_state, new_memory)
+        return logits, loss, state
 
     def _attend(self, out: torch.Tensor, memory: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """Dot-product attention of each output over itself and the previous `attn_window` outputs (causal)."""
@@ -149,9 +154,15 @@ class KeyModel(nn.Module):
     @torch.inference_mode()
     def step(self, key_id: int, state: State = None) -> tuple[torch.Tensor, State]:
         """One key in, (logits over the next key (V,), new state) out. Batch of one, eval mode expected."""
-        idx = torch.tensor([[key_id]], dtype=torch.long)
-        logits, _, state = self.forward(idx, state=state, last_only=True)
-        return logits[0], state
+        logits, _, state = self.step_with_features(key_id, state)
+        return logits, state
+
+    @torch.inference_mode()
+    def step_with_features(self, key_id: int, state: State = None) -> tuple[torch.Tensor, torch.Tensor, State]:
+        """Like `step`, also returning the top layer's output (F,) for this key."""
+        out, state = self.features(torch.tensor([[key_id]], dtype=torch.long), state)
+        feature = out[0, -1]
+        return self.head(feature), feature, state
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -144,8 +144,14 @@ class NGramPredictor(Predictor):
 class NeuralPredictor(Predictor):
     """A trained KeyModel, run one key at a time: it keeps the recurrent state and never re-reads a window.
 
-    With `adaptive`, every `adapt_every` keys it takes one small gradient step on the most recent keys, so it drifts
-    towards the player in front of it.
+    With `adaptive`, it learns from the keys it is shown in two ways:
+    - a neural cache (Grave et al., 2017): it remembers its last `cache_size` top-layer outputs with the key that
+      followed each, and mixes into its guess (weight `cache_lambda`) the keys that followed the moments most like
+      this one (similarity: `cache_theta` times the dot product). This is how it picks up a player's fresh motifs.
+    - dynamic evaluation (Krause et al., 2018): after every `adapt_every` keys it takes one SGD step on that segment,
+      starting from the recurrent state the segment started in, and pulls the weights a little back towards the
+      trained ones so a long game cannot drift arbitrarily far.
+    The cache settings were chosen on the demo corpus' validation keys (benchmarks/bench_quality.py reports test).
     """
 
     name = "model"
@@ -156,9 +162,12 @@ class NeuralPredictor(Predictor):
         vocab,
         *,
         adaptive: bool = False,
-        adapt_every: int = 50,
-        adapt_window: int = 200,
-        adapt_lr: float = 1e-3,
+        adapt_every: int = 10,
+        adapt_lr: float = 0.1,
+        adapt_decay: float = 0.01,
+        cache_size: int = 300,
+        cache_theta: float = 0.3,
+        cache_lambda: float = 0.35,
     ) -> None:
         import torch
 
@@ -169,17 +178,24 @@ class NeuralPredictor(Predictor):
         self.keys = [k for k in vocab.tokens if k != UNKNOWN]
         self.adaptive = adaptive
         self.adapt_every = adapt_every
-        self.adapt_window = adapt_window
-        self.recent: list[int] = []
-        self._keys_since_adapt = 0
+        self.adapt_lr = adapt_lr
+        self.adapt_decay = adapt_decay
         self.state = None
-        self._optimizer = torch.optim.Adam(model.parameters(), lr=adapt_lr) if adaptive else None
+        self._segment: list[int] = []
+        self._segment_state = None
+        self.cache_size = cache_size
+        self.cache_theta = cache_theta
+        self.cache_lambda = cache_lambda
+        self._cache_features: list[np.ndarray] = []
+        self._cache_next: list[int] = []
+        self._last_feature: np.ndarray | None = None
+        if adaptive:
+            self._trained = [p.detach().clone() for p in model.parameters()]
         self._probs = self._initial_probs()
 
     def _initial_probs(self) -> np.ndarray:
         # Before any key there is no recurrent output yet: use the output layer's bias (the model's prior).
-        logits = self.model.head.bias.detach()
-        return self._to_probs(logits)
+        return self._to_probs(self.model.head.bias.detach())
 
     def _to_probs(self, logits) -> np.ndarray:
         probs = self.torch.softmax(logits[1:].float(), dim=-1)  # drop the unknown class: it is never a guess
@@ -190,27 +206,51 @@ class NeuralPredictor(Predictor):
 
     def observe(self, key: str) -> None:
         key_id = self.vocab.id(key)
-        logits, self.state = self.model.step(key_id, self.state)
+        state_before = self.state
+        logits, feature, self.state = self.model.step_with_features(key_id, state_before)
         self._probs = self._to_probs(logits)
+        if self.adaptive and self.cache_lambda > 0:
+            self._update_cache(key_id, feature.numpy())
         if self.adaptive:
-            self.recent.append(key_id)
-            del self.recent[: -self.adapt_window]
-            self._keys_since_adapt += 1
-            if self._keys_since_adapt >= self.adapt_every and len(self.recent) >= 2:
-                self._keys_since_adapt = 0
+            if not self._segment:
+                self._segment_state = state_before
+            self._segment.append(key_id)
+            if len(self._segment) > self.adapt_every:
                 self._adapt()
+                # the next segment starts with this key, read from the state it was read in
+                self._segment, self._segment_state = [key_id], state_before
+
+    def _update_cache(self, key_id: int, feature: np.ndarray) -> None:
+        """Remember (previous moment, the key that followed it), then mix the cache into the current guess."""
+        if self._last_feature is not None and key_id != 0:
+            self._cache_features.append(self._last_feature)
+            self._cache_next.append(key_id - 1)  # index into self.keys (the unknown id 0 is not a key)
+            if len(self._cache_next) > self.cache_size:
+                del self._cache_features[0], self._cache_next[0]
+        self._last_feature = feature
+        if not self._cache_next:
+            return
+        scores = self.cache_theta * (np.stack(self._cache_features) @ feature)
+        weights = np.exp(scores - scores.max())
+        cache = np.bincount(self._cache_next, weights=weights, minlength=len(self.keys))
+        self._probs = (1 - self.cache_lambda) * self._probs + self.cache_lambda * cache / weights.sum()
 
     def _adapt(self) -> None:
+        """One SGD step on the segment just seen (each key predicting the next), then a pull towards the
+        trained weights."""
         torch = self.torch
-        ids = torch.tensor([self.recent], dtype=torch.long)
-        self.model.train()
+        ids = torch.tensor([self._segment], dtype=torch.long)
+        # step() runs in inference mode; a clone made outside it is an ordinary tensor autograd accepts
+        start = None if self._segment_state is None else tuple(t.clone() for t in self._segment_state)
         with torch.enable_grad():
-            self._optimizer.zero_grad()
-            _, loss, _ = self.model(ids[:, :-1], ids[:, 1:])
+            self.model.zero_grad(set_to_none=True)
+            _, loss, _ = self.model(ids[:, :-1], ids[:, 1:], start)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-            self._optimizer.step()
-        self.model.eval()
+        with torch.no_grad():
+            for param, trained in zip(self.model.parameters(), self._trained, strict=True):
+                if param.grad is not None:
+                    param.add_(param.grad, alpha=-self.adapt_lr)
+                param.add_(trained - param, alpha=self.adapt_decay)
 
 
 def replay(predictor: Predictor, text: str, *, warmup: str = "", metrics: StreamingMetrics | None = None):

@@ -45,6 +45,7 @@ class TrainConfig:
     val_fraction: float = 0.2
     seed: int = 0
     eval: str = "auto"  # "stream", "window", or "auto" (the one that matches the objective)
+    eval_window: int | None = None  # keys per window for window evaluation (default: seq_len)
     max_seconds: float | None = None
 
     def __post_init__(self) -> None:
@@ -297,7 +298,7 @@ class Trainer:
 
     def evaluate(self, ids: torch.Tensor, context: torch.Tensor) -> Evaluation:
         if self.config.eval_mode == "window":
-            return evaluate_windows(self.model, ids, self.config.seq_len, context)
+            return evaluate_windows(self.model, ids, self.config.eval_window or self.config.seq_len, context)
         return evaluate_stream(self.model, ids, context[-256:])
 
     def _epoch_batches(self, generator: torch.Generator):

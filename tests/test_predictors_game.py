@@ -55,7 +55,7 @@ def test_neural_predictor_matches_a_full_pass_and_never_guesses_unknown(tiny_che
 def test_adaptive_neural_predictor_changes_its_weights(tiny_checkpoint):
     checkpoint = load_checkpoint(tiny_checkpoint)
     before = checkpoint.model.head.weight.detach().clone()
-    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=True, adapt_every=10)
+    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=True, adapt_every=5)
     for key in "asdfasdfasdfasdfasdf":
         predictor.observe(key)
     assert not np.allclose(before.numpy(), checkpoint.model.head.weight.detach().numpy())

@@ -137,6 +137,8 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
         assert "Saved small.safetensors" in text_of(screen, "#train-status")
         assert "epoch 2/2" in text_of(screen, "#train-figures")
         assert len(screen.query_one("LossPlot").val) == 2
+        batch_bar = screen.query_one("#batch-bar")
+        assert batch_bar.total > 0 and batch_bar.progress == batch_bar.total  # batch messages reached the screen
 
 
 async def test_train_screen_cancel_keeps_the_best_checkpoint(workspace, small_text):

@@ -188,7 +188,8 @@ class TrainScreen(Screen):
         else:
             self.post_message(TrainingDone(outcome))
 
-    def on_training_event(self, message: TrainingEvent) -> None:
+    @on(TrainingEvent)  # @on matches subclasses too (BatchProgress); a plain on_* handler would not
+    def _show_training_event(self, message: TrainingEvent) -> None:
         event = message.event
         if isinstance(event, TrainingStarted):
             self.query_one("#epoch-bar", ProgressBar).update(total=event.epochs, progress=0)
@@ -206,9 +207,9 @@ class TrainScreen(Screen):
             self.query_one("#train-figures", Static).update(
                 f"epoch [b]{event.epoch}[/b]/{event.epochs}   train {event.train_loss:.3f}   val {event.val_loss:.3f}"
                 f"   best {event.best_val_loss:.3f}\n"
-                f"lr {event.lr:.1e}   patience left {event.patience_left}   "
-                f"macro F1 {event.macro_f1:.3f}   weighted F1 {event.weighted_f1:.3f}   "
-                f"hit {event.val_accuracy:.1%}   ETA ≤ {event.eta_seconds:.0f}s"
+                f"lr {event.lr:.1e}   patience left {event.patience_left}   ETA ≤ {event.eta_seconds:.0f}s\n"
+                f"validation: hit {event.val_accuracy:.1%}   macro F1 {event.macro_f1:.3f}   "
+                f"weighted F1 {event.weighted_f1:.3f}"
             )
             mark = "  ★ saved" if event.improved else ""
             self._log(

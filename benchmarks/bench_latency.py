@@ -1,0 +1,73 @@
+"""Play latency: time from a keypress to the next guess being ready, on one CPU thread, for the shipped demo
+model run incrementally (one recurrent step per key) versus re-running a 70-key window for every key.
+
+    python benchmarks/bench_latency.py [--keys N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, header, peak_rss_mib, percentile
+from keytui.checkpoint import load_checkpoint
+from keytui.predictors import NeuralPredictor, NGramPredictor
+
+
+def summarise(label: str, seconds: list[float]) -> float:
+    ms = [s * 1000 for s in seconds]
+    p99 = percentile(ms, 99)
+    print(f"{label:42s} p50 {percentile(ms, 50):7.3f} ms   p99 {p99:7.3f} ms   max {max(ms):7.3f} ms")
+    return p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys", type=int, default=3000)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    checkpoint = load_checkpoint(DEMO_MODEL)
+    keys = DEMO_CORPUS.read_text(encoding="utf-8")[: args.keys]
+    header(
+        f"play latency over {len(keys)} keys, 1 torch thread, model {checkpoint.config.arch} "
+        f"{checkpoint.config.hidden_size}x{checkpoint.config.num_layers}"
+    )
+
+    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab)
+    incremental = []
+    for key in keys:
+        started = time.perf_counter()
+        predictor.observe(key)
+        predictor.ranked(3)
+        incremental.append(time.perf_counter() - started)
+
+    model, vocab = checkpoint.model, checkpoint.vocab
+    ids = vocab.encode(keys)
+    window = []
+    with torch.inference_mode():
+        for i in range(1, len(ids) + 1):
+            started = time.perf_counter()
+            x = torch.tensor([ids[max(0, i - 70) : i]])
+            logits, _, _ = model(x, last_only=True)
+            logits[0, 1:].topk(3)
+            window.append(time.perf_counter() - started)
+
+    ngram = NGramPredictor(checkpoint.fit_text)
+    ngram_times = []
+    for key in keys:
+        started = time.perf_counter()
+        ngram.observe(key)
+        ngram.ranked(3)
+        ngram_times.append(time.perf_counter() - started)
+
+    warm = 50  # the first steps pay for allocator and kernel warm-up
+    p99_step = summarise("incremental step (keytui play)", incremental[warm:])
+    p99_window = summarise("re-run a 70-key window per key", window[warm:])
+    summarise("n-gram baseline (observe + top-3)", ngram_times[warm:])
+    print(f"incremental is {p99_window / p99_step:.1f}x faster at p99; peak RSS {peak_rss_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

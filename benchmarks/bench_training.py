@@ -1,0 +1,81 @@
+"""Training speed: time for keytui's default setup to reach the validation loss the reference notebook's
+configuration reaches, both trained in this run on the same 10,000-key corpus and split, both scored by the
+reference's evaluation (each 70-key window predicts the next key).
+
+    python benchmarks/bench_training.py [--corpus PATH] [--ref-epochs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+
+from benchmarks.common import DEMO_CORPUS, header, peak_rss_mib
+from keytui.models import ModelConfig
+from keytui.training import REFERENCE_MODEL, REFERENCE_TRAINING, EpochDone, TrainConfig, Trainer, split_text
+from keytui.vocab import Vocab
+
+
+def train(label: str, text: str, model_settings: dict, config: TrainConfig):
+    vocab = Vocab.from_text(text)
+    trainer = Trainer(ModelConfig(vocab_size=len(vocab), **model_settings), config, vocab, split_text(text))
+    curve: list[tuple[float, float]] = []
+
+    def on_event(event):
+        if isinstance(event, EpochDone):
+            curve.append((event.elapsed, event.val_loss))
+
+    started = time.perf_counter()
+    result = trainer.run(on_event)
+    seconds = time.perf_counter() - started
+    print(
+        f"{label}: {result.epochs_run} epochs in {seconds:.1f}s ({result.stopped}); best val loss "
+        f"{result.best_val_loss:.4f} at epoch {result.best_epoch}; test loss {result.test.loss:.4f}, "
+        f"hit {result.test.accuracy:.3f}, macro F1 {result.test.macro_f1:.3f}, weighted F1 "
+        f"{result.test.weighted_f1:.3f}",
+        flush=True,
+    )
+    return result, curve
+
+
+def first_time_at_or_below(curve: list[tuple[float, float]], target: float) -> float | None:
+    return next((elapsed for elapsed, loss in curve if loss <= target), None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default=str(DEMO_CORPUS))
+    parser.add_argument("--ref-epochs", type=int, default=REFERENCE_TRAINING.epochs)
+    args = parser.parse_args()
+    text = Path(args.corpus).read_text(encoding="utf-8")
+    header(f"training speed on {len(text):,} keys, {torch.get_num_threads()} torch threads")
+    from dataclasses import replace
+
+    reference, ref_curve = train(
+        "reference (window objective, lr 1e-4)",
+        text,
+        REFERENCE_MODEL,
+        replace(REFERENCE_TRAINING, epochs=args.ref_epochs),
+    )
+    ours, our_curve = train(
+        "keytui default (chunk objective)", text, {}, TrainConfig(eval="window", eval_window=REFERENCE_TRAINING.seq_len)
+    )
+    target = reference.best_val_loss
+    t_ref = first_time_at_or_below(ref_curve, target)
+    t_ours = first_time_at_or_below(our_curve, target)
+    print(f"target: the reference's best validation loss {target:.4f}, reached after {t_ref:.1f}s")
+    if t_ours is None:
+        print(f"keytui default never reached it (best {ours.best_val_loss:.4f})")
+    else:
+        print(f"keytui default reached it after {t_ours:.1f}s: {t_ref / t_ours:.1f}x sooner")
+    print(
+        f"total wall time: reference {reference.seconds:.1f}s, keytui {ours.seconds:.1f}s; "
+        f"peak RSS {peak_rss_mib():.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
