@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("--max-seconds", float, "stop after this many seconds"),
     ):
         train.add_argument(flag, type=kind, help=text)
+    train.add_argument(
+        "--refit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after early stopping, go on training on train + validation keys (default: on)",
+    )
     train.add_argument("--headless", action="store_true", help="print progress lines instead of opening the screen")
     train.add_argument("--json", action="store_true", help="headless: print the final summary as JSON")
 
@@ -200,6 +206,7 @@ def _train_settings(args) -> tuple[dict, object]:
         lr_patience=args.lr_patience,
         seed=args.seed,
         max_seconds=args.max_seconds,
+        refit=args.refit,
     )
     from keytui.models import ModelConfig
 
@@ -238,7 +245,7 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
     import threading
 
     from keytui.fit import fit_and_save
-    from keytui.training import EpochDone, TrainingStarted
+    from keytui.training import EpochDone, RefitStarted, TrainingStarted
 
     log = sys.stderr if as_json else sys.stdout
 
@@ -257,6 +264,10 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
                 f"lr {event.lr:.1e}  patience {event.patience_left}  eta {event.eta_seconds:4.0f}s{mark}",
                 file=log,
                 flush=True,
+            )
+        elif isinstance(event, RefitStarted):
+            print(
+                f"refitting on train + validation ({event.keys} keys) for {event.epochs} epochs", file=log, flush=True
             )
 
     cancel = threading.Event()

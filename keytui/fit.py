@@ -82,6 +82,7 @@ def fit_and_save(
             result.history,
             status=result.stopped,
             best_epoch=result.best_epoch,
+            refit_epochs=result.refit_epochs,
             seconds=round(result.seconds, 2),
             metrics={"val_loss": round(result.best_val_loss, 6), "test": result.test.to_json(), "baselines": baselines},
         )

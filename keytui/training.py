@@ -46,6 +46,9 @@ class TrainConfig:
     seed: int = 0
     eval: str = "auto"  # "stream", "window", or "auto" (the one that matches the objective)
     eval_window: int | None = None  # keys per window for window evaluation (default: seq_len)
+    # After early stopping chose the weights, go on training on train + validation (the player's most recent keys)
+    # for best_epoch * len(val) / len(train) epochs: the final model then learns from every key but the test ones.
+    refit: bool = True
     max_seconds: float | None = None
 
     def __post_init__(self) -> None:
@@ -88,6 +91,7 @@ REFERENCE_TRAINING = TrainConfig(
     lr_patience=5,
     lr_factor=0.5,
     min_lr=1e-6,
+    refit=False,  # the notebook keeps its best-validation weights
 )
 
 
@@ -138,6 +142,13 @@ class TrainingStarted:
     test_keys: int
     parameters: int
     vocab_size: int
+
+
+@dataclass(frozen=True)
+class RefitStarted:
+    epochs: int
+    batches_per_epoch: int
+    keys: int
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,7 @@ class TrainResult:
     history: list[EpochDone] = field(default_factory=list)
     test: Evaluation | None = None
     seconds: float = 0.0
+    refit_epochs: int = 0  # epochs run on train + validation after early stopping
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,7 @@ class TrainingFinished:
     result: TrainResult
 
 
-Event = TrainingStarted | BatchDone | EpochDone | TrainingFinished
+Event = TrainingStarted | BatchDone | EpochDone | RefitStarted | TrainingFinished
 EventCallback = Callable[[Event], None]
 
 
@@ -287,30 +299,57 @@ class Trainer:
         self.train_ids = torch.tensor(vocab.encode(split.train), dtype=torch.long)
         self.val_ids = torch.tensor(vocab.encode(split.val), dtype=torch.long)
         self.test_ids = torch.tensor(vocab.encode(split.test), dtype=torch.long)
-        if config.objective == "window":
-            self._window_x, self._window_y = windows(self.train_ids, config.seq_len)
 
-    def batches_per_epoch(self) -> int:
+    def batches_per_epoch(self, ids: torch.Tensor | None = None) -> int:
         c = self.config
+        n = len(self.train_ids if ids is None else ids)
         if c.objective == "window":
-            return math.ceil(len(self._window_y) / c.batch_size)
-        return count_chunk_batches(len(self.train_ids), c.batch_size, c.seq_len)
+            return math.ceil((n - min(c.seq_len, n - 1)) / c.batch_size)
+        return count_chunk_batches(n, c.batch_size, c.seq_len)
 
     def evaluate(self, ids: torch.Tensor, context: torch.Tensor) -> Evaluation:
         if self.config.eval_mode == "window":
             return evaluate_windows(self.model, ids, self.config.eval_window or self.config.seq_len, context)
         return evaluate_stream(self.model, ids, context[-256:])
 
-    def _epoch_batches(self, generator: torch.Generator):
+    def _epoch_batches(self, ids: torch.Tensor, generator: torch.Generator):
         c = self.config
         if c.objective == "window":
-            order = torch.randperm(len(self._window_y), generator=generator)
+            x, y = windows(ids, c.seq_len)  # views into ids: no copy
+            order = torch.randperm(len(y), generator=generator)
             for batch in order.split(c.batch_size):
-                yield self._window_x[batch], self._window_y[batch]
+                yield x[batch], y[batch]
         else:  # a random shift each epoch so chunk boundaries fall in new places
             offset = int(torch.randint(0, c.seq_len, (1,), generator=generator))
-            offset = min(offset, max(0, len(self.train_ids) - 2 * c.seq_len))
-            yield from chunk_batches(self.train_ids, c.batch_size, c.seq_len, offset)
+            offset = min(offset, max(0, len(ids) - 2 * c.seq_len))
+            yield from chunk_batches(ids, c.batch_size, c.seq_len, offset)
+
+    def _train_epoch(self, ids, epoch, optimizer, generator, cancel, emit) -> float:
+        """One pass over `ids`; returns the mean training loss."""
+        c = self.config
+        model = self.model
+        model.train()
+        batches = self.batches_per_epoch(ids)
+        state, total, count = None, 0.0, 0
+        for batch_index, (x, y) in enumerate(self._epoch_batches(ids, generator), start=1):
+            if cancel.is_set():
+                raise _Cancelled
+            if c.objective == "window":
+                _, loss, _ = model(x, y, last_only=True)
+            else:
+                if state is not None and state[0].size(1) != x.size(0):
+                    state = None
+                _, loss, state = model(x, y, state)
+                state = detach_state(state)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if c.clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), c.clip)
+            optimizer.step()
+            total += loss.item()
+            count += 1
+            emit(BatchDone(epoch, batch_index, batches, loss.item()))
+        return total / max(count, 1)
 
     def run(self, on_event: EventCallback | None = None, cancel: threading.Event | None = None) -> TrainResult:
         c = self.config
@@ -341,26 +380,7 @@ class Trainer:
         stopped = "max_epochs"
         try:
             for epoch in range(1, c.epochs + 1):
-                model.train()
-                state, total, count = None, 0.0, 0
-                for batch_index, (x, y) in enumerate(self._epoch_batches(generator), start=1):
-                    if cancel.is_set():
-                        raise _Cancelled
-                    if c.objective == "window":
-                        _, loss, _ = model(x, y, last_only=True)
-                    else:
-                        if state is not None and state[0].size(1) != x.size(0):
-                            state = None
-                        _, loss, state = model(x, y, state)
-                        state = detach_state(state)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    if c.clip > 0:
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), c.clip)
-                    optimizer.step()
-                    total += loss.item()
-                    count += 1
-                    emit(BatchDone(epoch, batch_index, batches, loss.item()))
+                train_loss = self._train_epoch(self.train_ids, epoch, optimizer, generator, cancel, emit)
                 val = self.evaluate(self.val_ids, self.train_ids)
                 scheduler.step(val.loss)
                 improved = val.loss < best_loss - 1e-4
@@ -373,7 +393,7 @@ class Trainer:
                 event = EpochDone(
                     epoch=epoch,
                     epochs=c.epochs,
-                    train_loss=total / max(count, 1),
+                    train_loss=train_loss,
                     val_loss=val.loss,
                     val_accuracy=val.accuracy,
                     macro_f1=val.macro_f1,
@@ -397,16 +417,45 @@ class Trainer:
                     raise _Cancelled
         except (_Cancelled, KeyboardInterrupt):
             stopped = "cancelled"
+        refit_epochs = 0
         if best_state is not None:
             model.load_state_dict(best_state)
+            if c.refit and stopped != "cancelled":
+                refit_epochs = self._refit(best_epoch, optimizer, generator, cancel, emit)
         model.eval()
         result = TrainResult(
-            model, stopped, len(history), best_epoch, best_loss, history, seconds=time.perf_counter() - started
+            model,
+            stopped,
+            len(history),
+            best_epoch,
+            best_loss,
+            history,
+            seconds=time.perf_counter() - started,
+            refit_epochs=refit_epochs,
         )
         if best_state is not None:
             result.test = self.evaluate(self.test_ids, torch.cat([self.train_ids, self.val_ids]))
         emit(TrainingFinished(result))
         return result
+
+    def _refit(self, best_epoch, optimizer, generator, cancel, emit) -> int:
+        """Go on from the best weights over train + validation; a cancel here keeps the weights reached so far.
+        Returns the epochs completed."""
+        ids = torch.cat([self.train_ids, self.val_ids])
+        epochs = _refit_epochs(best_epoch, len(self.train_ids), len(self.val_ids))
+        emit(RefitStarted(epochs, self.batches_per_epoch(ids), len(ids)))
+        done = 0
+        try:
+            for epoch in range(1, epochs + 1):
+                self._train_epoch(ids, epoch, optimizer, generator, cancel, emit)
+                done = epoch
+        except (_Cancelled, KeyboardInterrupt):
+            pass
+        return done
+
+
+def _refit_epochs(best_epoch: int, train_keys: int, val_keys: int) -> int:
+    return max(1, round(best_epoch * val_keys / max(train_keys, 1)))
 
 
 class _Cancelled(Exception):

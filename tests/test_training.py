@@ -9,6 +9,7 @@ from keytui.models import ModelConfig
 from keytui.training import (
     BatchDone,
     EpochDone,
+    RefitStarted,
     TrainConfig,
     Trainer,
     TrainingStarted,
@@ -129,3 +130,16 @@ def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_tex
     checkpoint = load_checkpoint(path)
     assert checkpoint.meta["status"] == "cancelled"
     assert checkpoint.fit_text == small_text[: len(checkpoint.fit_text)]
+
+
+def test_refit_goes_on_over_train_and_validation_keys(small_text):
+    events = []
+    refitted = _trainer(small_text, epochs=3, refit=True).run(events.append)
+    plain = _trainer(small_text, epochs=3, refit=False).run()
+    starts = [e for e in events if isinstance(e, RefitStarted)]
+    split = split_text(small_text)
+    assert len(starts) == 1 and starts[0].keys == len(split.train) + len(split.val)
+    assert refitted.refit_epochs == starts[0].epochs >= 1 and plain.refit_epochs == 0
+    assert refitted.best_val_loss == plain.best_val_loss  # same seed: the same run until early stopping
+    weights = refitted.model.state_dict()
+    assert any(not torch.equal(weights[k], v) for k, v in plain.model.state_dict().items())

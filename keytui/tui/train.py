@@ -20,6 +20,7 @@ from keytui.training import (
     REFERENCE_TRAINING,
     BatchDone,
     EpochDone,
+    RefitStarted,
     TrainConfig,
     TrainingStarted,
 )
@@ -198,6 +199,10 @@ class TrainScreen(Screen):
                 f"{event.train_keys:,} training keys, {event.val_keys:,} validation, {event.test_keys:,} test; "
                 f"{event.parameters:,} parameters"
             )
+        elif isinstance(event, RefitStarted):
+            self.query_one("#batch-bar", ProgressBar).update(total=event.batches_per_epoch, progress=0)
+            self._log(f"refitting on train + validation ({event.keys:,} keys) for {event.epochs} epochs")
+            self.query_one("#train-status", Static).update("Refitting on every key but the test ones…")
         elif isinstance(event, BatchDone):
             self.query_one("#batch-bar", ProgressBar).update(total=event.batches, progress=event.batch)
         elif isinstance(event, EpochDone):
