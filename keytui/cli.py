@@ -18,8 +18,15 @@ EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage mistakes reported in one line like every other keytui error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"keytui: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="keytui",
         description="A terminal game that learns your 'random' typing and guesses each next key before you press it.",
         epilog="Run with no command to open the home screen. Files live in a workspace: --home, $KEYTUI_HOME, the "
@@ -27,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"keytui {__version__}")
     parser.add_argument("--home", metavar="DIR", help="workspace folder holding corpora/ and checkpoints/")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     record = sub.add_parser("record", help="record your random typing into a corpus")
     record.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path (default: %(default)s)")
@@ -122,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("keytui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # permissions, read-only or full disks met outside the paths that explain themselves
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"keytui: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # `keytui ... | head` closed the pipe: not an error worth a traceback
         sys.stderr.close()
         return 0

@@ -148,3 +148,25 @@ def test_help_does_not_import_torch_or_textual():
 def test_the_installed_command_runs():
     result = subprocess.run([sys.executable, "-m", "keytui.cli", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("keytui ")
+
+
+@pytest.mark.parametrize(
+    "argv", [["train", "--epochs", "many"], ["play", "--round"], ["frobnicate"], ["eval", "--model", "demo"]]
+)
+def test_usage_mistakes_are_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("keytui: error: ") and "--help" in err
+
+
+def test_an_unwritable_workspace_is_one_line(capsys, monkeypatch, tmp_path):
+    from keytui.paths import Workspace
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self.corpora))
+
+    monkeypatch.setattr(Workspace, "ensure", refuse)
+    code, _, err = run(capsys, "--home", str(tmp_path), "simulate", "--keys", "10", "--name", "x")
+    assert code == 1 and err == f"keytui: error: Permission denied: {tmp_path / 'corpora'}\n"
