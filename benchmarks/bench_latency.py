@@ -1,5 +1,7 @@
 """Play latency: time from a keypress to the next guess being ready, on one CPU thread, for the shipped demo
-model run incrementally (one recurrent step per key) versus re-running a 70-key window for every key.
+model run incrementally (one recurrent step per key) versus re-running a 70-key window for every key. Also the
+adaptive model `keytui play` uses by default: its guess, and apart from it the learning it defers until the guess is
+on screen (`settle`), which must fit between two keys.
 
     python benchmarks/bench_latency.py [--keys N]
 """
@@ -43,6 +45,17 @@ def main() -> None:
         predictor.ranked(3)
         incremental.append(time.perf_counter() - started)
 
+    adaptive = NeuralPredictor(load_checkpoint(DEMO_MODEL).model, checkpoint.vocab, adaptive=True)
+    adaptive_guess, adaptive_settle = [], []
+    for key in keys:
+        started = time.perf_counter()
+        adaptive.observe(key)
+        adaptive.ranked(3)
+        guessed = time.perf_counter()
+        adaptive.settle()
+        adaptive_guess.append(guessed - started)
+        adaptive_settle.append(time.perf_counter() - guessed)
+
     model, vocab = checkpoint.model, checkpoint.vocab
     ids = vocab.encode(keys)
     window = []
@@ -65,6 +78,8 @@ def main() -> None:
     warm = 50  # the first steps pay for allocator and kernel warm-up
     p99_step = summarise("incremental step (keytui play)", incremental[warm:])
     p99_window = summarise("re-run a 70-key window per key", window[warm:])
+    summarise("adaptive (keytui play default): guess", adaptive_guess[warm:])
+    summarise("adaptive: deferred learning (settle)", adaptive_settle[warm:])
     summarise("n-gram baseline (observe + top-3)", ngram_times[warm:])
     print(f"incremental is {p99_window / p99_step:.1f}x faster at p99; peak RSS {peak_rss_mib():.0f} MiB")
 

@@ -40,7 +40,7 @@ class Checkpoint:
         return self.path.stem if self.path else "model"
 
 
-def save_checkpoint(path: Path, model: KeyModel, vocab: Vocab, meta: dict, fit_text: str = "") -> None:
+def save_checkpoint(path: str | Path, model: KeyModel, vocab: Vocab, meta: dict, fit_text: str = "") -> None:
     import torch
     from safetensors.torch import save
 
@@ -53,17 +53,19 @@ def save_checkpoint(path: Path, model: KeyModel, vocab: Vocab, meta: dict, fit_t
             {**meta, "keytui_version": __version__, "model": model.config.to_json(), "vocab": vocab.to_list()}
         ),
     }
-    atomic_write_bytes(path, save(tensors, metadata=header))
+    atomic_write_bytes(Path(path), save(tensors, metadata=header))
 
 
-def read_metadata(path: Path) -> dict:
+def read_metadata(path: str | Path) -> dict:
     """The JSON metadata of a checkpoint, without loading torch or the weights."""
+    path = Path(path)
     return _parse_header(_read(path), path)[1]
 
 
-def load_checkpoint(path: Path) -> Checkpoint:
+def load_checkpoint(path: str | Path) -> Checkpoint:
     from safetensors.torch import load
 
+    path = Path(path)
     data = _read(path)
     _, meta = _parse_header(data, path)
     try:

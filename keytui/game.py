@@ -18,6 +18,8 @@ from keytui.predictors import Predictor
 
 SIGNIFICANCE = 0.01
 MIN_KEYS_FOR_VERDICT = 20
+ROLLING_KEYS = 20  # the rolling hit rate is over this many most recent keys
+RATE_HISTORY = 200  # how many rolling hit rates the screen can draw
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class GameSession:
         self.round = Scoreboard()
         self.rounds_done: list[dict] = []
         self.history: deque[KeyResult] = deque(maxlen=recent)
-        self.rolling: deque[bool] = deque(maxlen=20)
+        self.recent_hits: deque[bool] = deque(maxlen=ROLLING_KEYS)
+        self.rolling_rates: deque[float] = deque(maxlen=RATE_HISTORY)  # hit rate over the last keys, after each key
         self.latencies: deque[float] = deque(maxlen=1000)
         self.guess = self._make_guess()
         self._baseline_guess = self.baseline.guess(1)
@@ -137,17 +140,23 @@ class GameSession:
         self.baseline.observe(key)
         self.guess = self._make_guess()
         self._baseline_guess = self.baseline.guess(1)
-        self.latencies.append(time.perf_counter() - started)
+        self.latencies.append(time.perf_counter() - started)  # to the next guess; deferred learning is not in it
         hit = bool(guess.top) and guess.top[0] == key
         round_over = self.round.n >= self.round_size
         result = KeyResult(
             key, guess, hit, key in guess.top[:3], bool(baseline_top) and baseline_top[0] == key, round_over
         )
         self.history.append(result)
-        self.rolling.append(hit)
+        self.recent_hits.append(hit)
+        self.rolling_rates.append(sum(self.recent_hits) / len(self.recent_hits))
         if round_over:
             self.rounds_done.append(self.round.to_json(self.uniform_chance))
         return result
+
+    def settle(self) -> None:
+        """Let the predictors do their deferred learning: call it between keys, once the guess is on screen."""
+        self.predictor.settle()
+        self.baseline.settle()
 
     def next_round(self) -> None:
         self.round = Scoreboard()

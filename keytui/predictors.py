@@ -30,6 +30,10 @@ class Predictor:
     def observe(self, key: str) -> None:
         raise NotImplementedError
 
+    def settle(self) -> None:
+        """Do learning deferred by `observe`, so that it need not delay the next guess. Optional: whatever is
+        still pending runs at the start of the next `observe`."""
+
     def distribution(self) -> dict[str, float]:
         return dict(zip(self.keys, self.probs().tolist(), strict=True))
 
@@ -183,6 +187,7 @@ class NeuralPredictor(Predictor):
         self.state = None
         self._segment: list[int] = []
         self._segment_state = None
+        self._pending: tuple[list[int], object] | None = None  # a full segment waiting for its SGD step
         self.cache_size = cache_size
         self.cache_theta = cache_theta
         self.cache_lambda = cache_lambda
@@ -205,6 +210,7 @@ class NeuralPredictor(Predictor):
         return self._probs
 
     def observe(self, key: str) -> None:
+        self.settle()
         key_id = self.vocab.id(key)
         state_before = self.state
         logits, feature, self.state = self.model.step_with_features(key_id, state_before)
@@ -216,9 +222,16 @@ class NeuralPredictor(Predictor):
                 self._segment_state = state_before
             self._segment.append(key_id)
             if len(self._segment) > self.adapt_every:
-                self._adapt()
+                # The guess above is already made; the SGD step waits for settle() (or the next key).
+                self._pending = (self._segment, self._segment_state)
                 # the next segment starts with this key, read from the state it was read in
                 self._segment, self._segment_state = [key_id], state_before
+
+    def settle(self) -> None:
+        if self._pending is not None:
+            segment, state = self._pending
+            self._pending = None
+            self._adapt(segment, state)
 
     def _update_cache(self, key_id: int, feature: np.ndarray) -> None:
         """Remember (previous moment, the key that followed it), then mix the cache into the current guess."""
@@ -235,13 +248,13 @@ class NeuralPredictor(Predictor):
         cache = np.bincount(self._cache_next, weights=weights, minlength=len(self.keys))
         self._probs = (1 - self.cache_lambda) * self._probs + self.cache_lambda * cache / weights.sum()
 
-    def _adapt(self) -> None:
-        """One SGD step on the segment just seen (each key predicting the next), then a pull towards the
+    def _adapt(self, segment: list[int], segment_state) -> None:
+        """One SGD step on a segment of keys seen (each key predicting the next), then a pull towards the
         trained weights."""
         torch = self.torch
-        ids = torch.tensor([self._segment], dtype=torch.long)
+        ids = torch.tensor([segment], dtype=torch.long)
         # step() runs in inference mode; a clone made outside it is an ordinary tensor autograd accepts
-        start = None if self._segment_state is None else tuple(t.clone() for t in self._segment_state)
+        start = None if segment_state is None else tuple(t.clone() for t in segment_state)
         with torch.enable_grad():
             self.model.zero_grad(set_to_none=True)
             _, loss, _ = self.model(ids[:, :-1], ids[:, 1:], start)

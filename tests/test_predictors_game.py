@@ -4,7 +4,7 @@ import pytest
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
 from keytui.evaluation import evaluate_corpus
-from keytui.game import GameSession, judge
+from keytui.game import ROLLING_KEYS, GameSession, judge
 from keytui.metrics import StreamingMetrics
 from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, replay
 from keytui.training import evaluate_stream
@@ -61,6 +61,20 @@ def test_adaptive_neural_predictor_changes_its_weights(tiny_checkpoint):
     assert not np.allclose(before.numpy(), checkpoint.model.head.weight.detach().numpy())
 
 
+def test_adaptive_learning_waits_for_settle_so_it_never_delays_the_guess(tiny_checkpoint):
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=True, adapt_every=5)
+    before = checkpoint.model.head.weight.detach().clone()
+    for key in "asdfas":  # one more key than a segment: the segment is full, its SGD step pending
+        predictor.observe(key)
+    assert np.allclose(before.numpy(), checkpoint.model.head.weight.detach().numpy())
+    predictor.settle()
+    after_settle = checkpoint.model.head.weight.detach().clone()
+    assert not np.allclose(before.numpy(), after_settle.numpy())
+    predictor.settle()  # nothing pending: no second step
+    assert np.allclose(after_settle.numpy(), checkpoint.model.head.weight.detach().numpy())
+
+
 def test_eval_report_has_the_public_json_shape(tiny_checkpoint, small_text):
     report = evaluate_corpus(load_checkpoint(tiny_checkpoint), small_text[:300])
     assert report["n"] == 300
@@ -87,6 +101,17 @@ def test_game_scores_the_committed_guess_and_ends_rounds(tmp_path):
     summary = game.summary()
     assert summary["n"] == 4 and len(summary["rounds"]) == 1
     assert {"uniform", "majority"} == set(summary["chance"])
+
+
+def test_game_keeps_a_rolling_hit_rate_over_the_last_keys():
+    game = GameSession(NGramPredictor("ab" * 30, adaptive=False), MajorityPredictor("ab" * 30), round_size=100)
+    hits = [game.press(k).hit for k in "ab" * 15 + "zz" * 10]
+    rates = list(game.rolling_rates)
+    assert len(rates) == len(hits)
+    for i, rate in enumerate(rates):
+        window = hits[max(0, i + 1 - ROLLING_KEYS) : i + 1]
+        assert rate == pytest.approx(sum(window) / len(window))
+    assert rates[29] > 0.9 and rates[-1] == 0.0  # "z" was never seen: the rate falls to nothing
 
 
 def test_verdict_needs_enough_keys_and_significance():

@@ -10,14 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Static
+from textual.widgets import Button, Footer, Header, ProgressBar, Static
 
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
 from keytui.errors import KeytuiError
-from keytui.game import GameSession, KeyResult
+from keytui.game import ROLLING_KEYS, GameSession, KeyResult
 from keytui.predictors import NeuralPredictor, NGramPredictor
 from keytui.tui.keys import typed_character
+from keytui.tui.widgets.hit_rate import HitRateTrace
 
 
 def shown(key: str) -> str:
@@ -36,7 +37,7 @@ class PlayScreen(Screen):
         model: str,
         corpus: str | None = None,
         round_size: int = 100,
-        adaptive: bool = False,
+        adaptive: bool = True,
         dodge: bool = False,
     ) -> None:
         super().__init__()
@@ -61,9 +62,9 @@ class PlayScreen(Screen):
                     yield Static(id="history", classes="stream")
                 with Vertical(id="score-panel"):
                     yield Static(id="scores")
-                    yield Static("rolling hit rate (last 20 keys)", classes="dim")
-                    yield Sparkline([], id="rolling")
                     yield ProgressBar(total=self.round_size, show_eta=False, id="round-bar")
+                    yield Static(f"hit rate over the last {ROLLING_KEYS} keys (┄ chance)", classes="dim")
+                    yield HitRateTrace(id="rolling")
             yield Static(id="verdict", classes="verdict")
         yield Footer()
 
@@ -78,7 +79,10 @@ class PlayScreen(Screen):
             return
         predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=self.adaptive)
         self.game = GameSession(
-            predictor, NGramPredictor(checkpoint.fit_text), round_size=self.round_size, recorder=self.writer
+            predictor,
+            NGramPredictor(checkpoint.fit_text, adaptive=self.adaptive),
+            round_size=self.round_size,
+            recorder=self.writer,
         )
         self._refresh()
 
@@ -96,6 +100,7 @@ class PlayScreen(Screen):
             result = self.game.press(character)
         self.last = result
         self._refresh()
+        self.call_after_refresh(self.game.settle)  # the model learns once the guess is on screen
         if result.round_over:
             summary = self.game.round.to_json(self.game.uniform_chance)
             self.game.next_round()
@@ -110,10 +115,11 @@ class PlayScreen(Screen):
         game = self.game
         if game is None:
             return
-        keep = f"keys kept in [b]{self.corpus_path.stem}[/b]" if self.writer else "keys not kept"
-        mode = "dodge mode: the guess is shown, avoid it!" if self.dodge else "the guess is sealed until your key lands"
+        keep = f"played keys go to corpus [b]{self.corpus_path.stem}[/b]" if self.writer else "played keys not kept"
+        sealed = "the guess is sealed until your key lands."
+        mode = "dodge mode: the guess is shown, avoid it!" if self.dodge else sealed
         self.query_one("#play-title", Static).update(
-            f"Model [b]{self.model_path.stem}[/b] vs you. Type at random; {mode}. ({keep})"
+            f"Model [b]{self.model_path.stem}[/b] vs you. Type at random; {mode} ({keep})"
         )
         guess = game.guess
         if self.dodge:
@@ -143,11 +149,11 @@ class PlayScreen(Screen):
             f"top-3 hit    {model.top3_hit_rate:6.1%}\n"
             f"macro F1     {model.macro_f1:6.3f}\n"
             f"weighted F1  {model.weighted_f1:6.3f}\n"
-            f"chance       {game.uniform_chance:6.1%} uniform\n"
-            f"             {model.majority_rate:6.1%} top key\n"
+            f"chance       {game.uniform_chance:6.1%} uniform, {model.majority_rate:.1%} top key\n"
             f"n-gram       {baseline.hit_rate:6.1%} same keys"
         )
-        self.query_one("#rolling", Sparkline).data = [float(hit) for hit in game.rolling] or [0.0]
+        chance = max(game.uniform_chance, model.majority_rate)
+        self.query_one("#rolling", HitRateTrace).update_rates(game.rolling_rates, chance)
         self.query_one("#round-bar", ProgressBar).update(progress=game.round.n)
         verdict = game.verdict()
         style = "b red" if verdict.predictable else "b green"
