@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("--seq-len", int, "keys per chunk or window"),
         ("--lr", float, "initial learning rate"),
         ("--weight-decay", float, "AdamW weight decay"),
+        ("--average-epochs", float, "keep a moving average of the weights over about this many epochs (0: off)"),
         ("--patience", int, "early stopping: epochs without improvement"),
         ("--lr-patience", int, "ReduceLROnPlateau patience"),
         ("--hidden", int, "recurrent hidden size"),
@@ -87,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--corpus", default=DEFAULT_CORPUS, help="where played keys are appended (default: %(default)s)")
     play.add_argument("--no-append", action="store_true", help="do not append played keys to the corpus")
     play.add_argument("--round", type=int, default=100, help="keys per round (default: %(default)s)")
-    play.add_argument("--adapt", action="store_true", help="the model keeps learning from your keys as you play")
+    play.add_argument(
+        "--adapt",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the model and the n-gram baseline keep learning from your keys as you play (default: on)",
+    )
     play.add_argument("--dodge", action="store_true", help="show the guess before you press: try to dodge it")
     play.add_argument("--headless", action="store_true", help="play the printable keys read from stdin; print JSON")
 
@@ -213,6 +219,7 @@ def _train_settings(args) -> tuple[dict, object]:
         seq_len=args.seq_len,
         lr=args.lr,
         weight_decay=args.weight_decay,
+        average_epochs=args.average_epochs,
         patience=args.patience,
         lr_patience=args.lr_patience,
         seed=args.seed,
@@ -359,7 +366,7 @@ def cmd_play(args) -> int:
     try:
         game = GameSession(
             NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=args.adapt),
-            NGramPredictor(checkpoint.fit_text),
+            NGramPredictor(checkpoint.fit_text, adaptive=args.adapt),
             round_size=args.round,
             recorder=writer,
         )
@@ -367,6 +374,7 @@ def cmd_play(args) -> int:
             for key in line:
                 if is_recordable_key(key) and game.press(key).round_over:
                     game.next_round()
+                game.settle()
     finally:
         if writer:
             writer.close()

@@ -69,7 +69,7 @@ def fit_and_save(
         if isinstance(event, EpochDone):
             history.append(event)
             if event.improved:  # keep the best so far on disk: cancel or crash can only lose later epochs
-                save_checkpoint(out_path, trainer.model, vocab, meta_for(history, status="training"), fit_text)
+                save_checkpoint(out_path, trainer.scored_model, vocab, meta_for(history, status="training"), fit_text)
                 saved = True
         if on_event is not None and not isinstance(event, TrainingFinished):
             on_event(event)

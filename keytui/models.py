@@ -26,8 +26,8 @@ State = tuple[torch.Tensor, ...] | None
 class ModelConfig:
     vocab_size: int
     arch: str = "gru"
-    embedding_dim: int = 32
-    hidden_size: int = 128
+    embedding_dim: int = 70
+    hidden_size: int = 150
     num_layers: int = 2
     dropout: float = 0.1
     attn_window: int = 64  # lstm-attn: how many past outputs a key can attend to

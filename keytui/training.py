@@ -31,9 +31,11 @@ MIN_SPLIT_KEYS = 16  # each of train / validation / test needs at least this man
 class TrainConfig:
     objective: str = "chunk"
     epochs: int = 60
-    batch_size: int = 16
-    seq_len: int = 64
-    lr: float = 3e-3
+    # Small batches of short chunks: many cheap, noisy steps generalise better on a 10,000-key corpus than few big
+    # ones (benchmarks/bench_training.py); the state still carries across chunks, so context is not cut at 16.
+    batch_size: int = 8
+    seq_len: int = 16
+    lr: float = 5e-4
     optimizer: str = "adamw"
     weight_decay: float = 0.01
     clip: float = 1.0
@@ -49,6 +51,10 @@ class TrainConfig:
     # After early stopping chose the weights, go on training on train + validation (the player's most recent keys)
     # for best_epoch * len(val) / len(train) epochs: the final model then learns from every key but the test ones.
     refit: bool = True
+    # An exponential moving average of the weights over about this many epochs (0 = off): validation, checkpoints
+    # and the final model use the averaged weights, which generalise better than the last noisy step's. Counted in
+    # epochs, not steps, so a 200-key corpus (one step an epoch) is averaged over as many epochs as 10,000 keys are.
+    average_epochs: float = 9.0
     max_seconds: float | None = None
 
     def __post_init__(self) -> None:
@@ -63,6 +69,8 @@ class TrainConfig:
                 raise KeytuiError(f"--{name.replace('_', '-')} must be at least 1")
         if not self.lr > 0:
             raise KeytuiError("--lr must be positive")
+        if not self.average_epochs >= 0:
+            raise KeytuiError("--average-epochs must be 0 (off) or positive")
         if not (0 < self.test_fraction < 0.5 and 0 < self.val_fraction < 0.5):
             raise KeytuiError("test and validation fractions must be between 0 and 0.5")
 
@@ -92,6 +100,7 @@ REFERENCE_TRAINING = TrainConfig(
     lr_factor=0.5,
     min_lr=1e-6,
     refit=False,  # the notebook keeps its best-validation weights
+    average_epochs=0.0,
 )
 
 
@@ -289,6 +298,21 @@ def _evaluation(logits: torch.Tensor, targets: torch.Tensor) -> Evaluation:
 # ---- the loop ------------------------------------------------------------------------------------------------
 
 
+class WeightAverage:
+    """An exponential moving average of a model's weights, started from the initial weights with a constant decay
+    (as timm's ModelEmaV2). Early on the average still holds some of the small initial weights, which shrinks it:
+    on 10,000 keys that is a regulariser worth having (see benchmarks/bench_training.py)."""
+
+    def __init__(self, model: KeyModel, decay: float) -> None:
+        self.module = copy.deepcopy(model).eval()
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, model: KeyModel) -> None:
+        for average, current in zip(self.module.parameters(), model.parameters(), strict=True):
+            average.lerp_(current, 1 - self.decay)
+
+
 class Trainer:
     def __init__(self, model_config: ModelConfig, config: TrainConfig, vocab: Vocab, split: Split) -> None:
         self.config = config
@@ -296,6 +320,7 @@ class Trainer:
         self.split = split
         torch.manual_seed(config.seed)
         self.model = KeyModel(model_config)
+        self.averaged: WeightAverage | None = None
         self.train_ids = torch.tensor(vocab.encode(split.train), dtype=torch.long)
         self.val_ids = torch.tensor(vocab.encode(split.val), dtype=torch.long)
         self.test_ids = torch.tensor(vocab.encode(split.test), dtype=torch.long)
@@ -307,10 +332,20 @@ class Trainer:
             return math.ceil((n - min(c.seq_len, n - 1)) / c.batch_size)
         return count_chunk_batches(n, c.batch_size, c.seq_len)
 
+    @property
+    def scored_model(self) -> KeyModel:
+        """The weights that are evaluated and kept: the moving average when there is one."""
+        return self.model if self.averaged is None else self.averaged.module
+
+    def _start_average(self, ids: torch.Tensor | None = None) -> None:
+        if self.config.average_epochs > 0:
+            steps = self.config.average_epochs * self.batches_per_epoch(ids)
+            self.averaged = WeightAverage(self.model, decay=1 - 1 / max(steps, 1.0))
+
     def evaluate(self, ids: torch.Tensor, context: torch.Tensor) -> Evaluation:
         if self.config.eval_mode == "window":
-            return evaluate_windows(self.model, ids, self.config.eval_window or self.config.seq_len, context)
-        return evaluate_stream(self.model, ids, context[-256:])
+            return evaluate_windows(self.scored_model, ids, self.config.eval_window or self.config.seq_len, context)
+        return evaluate_stream(self.scored_model, ids, context[-256:])
 
     def _epoch_batches(self, ids: torch.Tensor, generator: torch.Generator):
         c = self.config
@@ -346,6 +381,8 @@ class Trainer:
             if c.clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), c.clip)
             optimizer.step()
+            if self.averaged is not None:
+                self.averaged.update(model)
             total += loss.item()
             count += 1
             emit(BatchDone(epoch, batch_index, batches, loss.item()))
@@ -375,6 +412,7 @@ class Trainer:
             )
         )
         started = time.perf_counter()
+        self._start_average()
         best_loss, best_epoch, best_state, bad_epochs = math.inf, 0, None, 0
         history: list[EpochDone] = []
         stopped = "max_epochs"
@@ -386,7 +424,7 @@ class Trainer:
                 improved = val.loss < best_loss - 1e-4
                 if improved:
                     best_loss, best_epoch, bad_epochs = val.loss, epoch, 0
-                    best_state = copy.deepcopy(model.state_dict())
+                    best_state = copy.deepcopy(self.scored_model.state_dict())
                 else:
                     bad_epochs += 1
                 elapsed = time.perf_counter() - started
@@ -421,7 +459,11 @@ class Trainer:
         if best_state is not None:
             model.load_state_dict(best_state)
             if c.refit and stopped != "cancelled":
+                self._start_average(torch.cat([self.train_ids, self.val_ids]))  # restarts from the chosen weights
                 refit_epochs = self._refit(best_epoch, optimizer, generator, cancel, emit)
+                if self.averaged is not None:
+                    model.load_state_dict(self.averaged.module.state_dict())
+        self.averaged = None  # from here on, self.model holds the final weights
         model.eval()
         result = TrainResult(
             model,

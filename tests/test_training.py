@@ -1,3 +1,4 @@
+import copy
 import threading
 
 import pytest
@@ -5,7 +6,7 @@ import torch
 
 from keytui.errors import KeytuiError
 from keytui.fit import fit_and_save
-from keytui.models import ModelConfig
+from keytui.models import KeyModel, ModelConfig
 from keytui.training import (
     BatchDone,
     EpochDone,
@@ -13,6 +14,7 @@ from keytui.training import (
     TrainConfig,
     Trainer,
     TrainingStarted,
+    WeightAverage,
     check_corpus_size,
     chunk_batches,
     split_text,
@@ -53,7 +55,7 @@ def test_too_short_corpus_says_how_many_more_keys_are_needed():
 
 def _trainer(text, **overrides):
     vocab = Vocab.from_text(text)
-    config = TrainConfig(**{"epochs": 4, "seq_len": 32, "batch_size": 8, **overrides})
+    config = TrainConfig(**{"epochs": 4, "seq_len": 32, "batch_size": 8, "average_epochs": 0.0, **overrides})
     return Trainer(ModelConfig(vocab_size=len(vocab), **TINY_MODEL), config, vocab, split_text(text))
 
 
@@ -68,6 +70,35 @@ def test_training_learns_a_learnable_sequence_and_reports_progress(objective):
     assert epochs[-1].val_loss < epochs[0].val_loss
     assert {"lr", "macro_f1", "weighted_f1", "patience_left", "eta_seconds"} <= set(epochs[0].to_json())
     assert result.test is not None and result.test.accuracy > 0.5
+
+
+def test_weight_average_moves_a_fraction_towards_the_trained_weights():
+    model = KeyModel(ModelConfig(vocab_size=5, **TINY_MODEL))
+    average = WeightAverage(model, decay=0.75)
+    start = copy.deepcopy(model.state_dict())
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(1.0)
+    average.update(model)
+    for name, value in average.module.state_dict().items():
+        assert torch.allclose(value, start[name] + 0.25)
+
+
+def test_the_kept_model_is_the_average_over_a_horizon_counted_in_epochs(small_text):
+    # A horizon of a million epochs barely leaves the initial weights; without averaging training moves them.
+    torch.manual_seed(0)
+    initial = KeyModel(ModelConfig(vocab_size=len(Vocab.from_text(small_text)), **TINY_MODEL)).state_dict()
+    averaged = _trainer(small_text, epochs=2, average_epochs=1e6, refit=False).run().model.state_dict()
+    raw = _trainer(small_text, epochs=2, refit=False).run().model.state_dict()
+    weight = "head.weight"
+    assert torch.allclose(averaged[weight], initial[weight], atol=1e-3)
+    assert not torch.allclose(raw[weight], initial[weight], atol=1e-3)
+    short, long = _trainer("ab" * 150, average_epochs=9), _trainer(small_text, average_epochs=9)
+    short._start_average()
+    long._start_average()
+    # the same nine epochs are fewer steps on fewer keys
+    assert short.averaged.decay < long.averaged.decay
+    assert 1 / (1 - long.averaged.decay) == pytest.approx(9 * long.batches_per_epoch())
 
 
 def test_same_seed_same_model(small_text):
@@ -130,6 +161,30 @@ def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_tex
     checkpoint = load_checkpoint(path)
     assert checkpoint.meta["status"] == "cancelled"
     assert checkpoint.fit_text == small_text[: len(checkpoint.fit_text)]
+
+
+def test_the_checkpoint_saved_mid_training_holds_the_averaged_weights(tmp_path, small_text):
+    """What a crash would leave on disk is the validated (averaged) model, not the last raw step."""
+    from keytui.checkpoint import load_checkpoint
+
+    path = tmp_path / "m.safetensors"
+    on_disk = {}
+
+    def crash_after_first_epoch(event):
+        if isinstance(event, EpochDone):
+            on_disk.update(load_checkpoint(path).model.state_dict())
+            raise KeyboardInterrupt
+
+    outcome = fit_and_save(
+        small_text,
+        corpus_name="s",
+        out_path=path,
+        model_settings=TINY_MODEL,
+        train_config=TrainConfig(epochs=5, average_epochs=3),
+        on_event=crash_after_first_epoch,
+    )
+    kept = outcome.result.model.state_dict()
+    assert on_disk and all(torch.equal(on_disk[name], kept[name]) for name in kept)
 
 
 def test_refit_goes_on_over_train_and_validation_keys(small_text):

@@ -13,6 +13,7 @@ from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
 from keytui.tui.record import RecordScreen
 from keytui.tui.train import TrainScreen
+from keytui.tui.widgets.hit_rate import HitRateTrace, bar_rows, scale_top
 
 from .conftest import TINY_MODEL
 
@@ -85,6 +86,10 @@ async def test_play_scores_each_key_against_the_committed_guess(workspace, tiny_
         assert screen.game.total.n == 4
         assert "keys played  4" in text_of(screen, "#scores")
         assert "verdict needs 16 more keys" in text_of(screen, "#verdict")
+        trace = screen.query_one("#rolling", HitRateTrace)
+        assert trace.rates == list(screen.game.rolling_rates) and len(trace.rates) == 4
+        assert "25%" in str(trace.render())  # a fixed axis from 0, not stretched to the data
+        assert screen.game.predictor.adaptive  # the model learns from the player by default
         await pilot.press("g")  # fifth key ends the round
         assert isinstance(app.screen, RoundResults)
         await pilot.press("x", "y")  # mashing on does not dismiss the results nor score keys
@@ -212,3 +217,10 @@ def test_headless_play_summary_is_json(tiny_checkpoint, capsys, monkeypatch, hom
     monkeypatch.setattr(sys, "stdin", io.StringIO("asdf"))
     assert main(["play", "--model", str(tiny_checkpoint), "--no-append"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 4
+
+
+def test_hit_rate_axis_starts_at_zero_and_rounds_up_to_a_quarter():
+    assert scale_top([]) == 0.25 and scale_top([0.05, 0.1]) == 0.25
+    assert scale_top([0.3]) == 0.5 and scale_top([0.5]) == 0.5 and scale_top([0.99]) == 1.0
+    assert bar_rows([0.0, 0.25], 2, 0.25) == [" █", " █"]
+    assert bar_rows([0.125], 2, 0.25) == [" ", "█"]

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressB
 
 from keytui.corpus import read_corpus
 from keytui.errors import KeytuiError
-from keytui.models import ARCHITECTURES
+from keytui.models import ARCHITECTURES, ModelConfig
 from keytui.training import (
     REFERENCE_MODEL,
     REFERENCE_TRAINING,
@@ -27,7 +27,10 @@ from keytui.training import (
 from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
 from keytui.tui.widgets.loss_plot import LossPlot
 
-DEFAULT_MODEL = {"arch": "gru", "embedding_dim": 32, "hidden_size": 128, "num_layers": 2, "dropout": 0.1}
+_MODEL_DEFAULTS = ModelConfig(vocab_size=1)
+DEFAULT_MODEL = {
+    key: getattr(_MODEL_DEFAULTS, key) for key in ("arch", "embedding_dim", "hidden_size", "num_layers", "dropout")
+}
 FIELDS = [  # (input id, label, source, key, type)
     ("epochs", "max epochs", "train", "epochs", int),
     ("hidden", "hidden size", "model", "hidden_size", int),
@@ -37,6 +40,7 @@ FIELDS = [  # (input id, label, source, key, type)
     ("seq_len", "keys per chunk", "train", "seq_len", int),
     ("batch_size", "batch size", "train", "batch_size", int),
     ("patience", "patience", "train", "patience", int),
+    ("average_epochs", "average over epochs", "train", "average_epochs", float),
 ]
 
 
@@ -146,8 +150,6 @@ class TrainScreen(Screen):
             return
         try:
             model_settings, config = self._read_form()
-            from keytui.models import ModelConfig
-
             ModelConfig(vocab_size=2, **model_settings)
             corpus_path = Path(str(self.query_one("#corpus", Select).value))
             text = read_corpus(corpus_path)
