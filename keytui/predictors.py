@@ -191,8 +191,11 @@ class NeuralPredictor(Predictor):
         self.cache_size = cache_size
         self.cache_theta = cache_theta
         self.cache_lambda = cache_lambda
-        self._cache_features: list[np.ndarray] = []
-        self._cache_next: list[int] = []
+        # A ring buffer: row i holds a past top-layer output, _cache_next[i] the key that followed it.
+        self._cache_features = np.zeros((cache_size, model.head.in_features), dtype=np.float32)
+        self._cache_next = np.zeros(cache_size, dtype=np.int64)
+        self._cache_count = 0
+        self._cache_slot = 0
         self._last_feature: np.ndarray | None = None
         if adaptive:
             self._trained = [p.detach().clone() for p in model.parameters()]
@@ -235,17 +238,18 @@ class NeuralPredictor(Predictor):
 
     def _update_cache(self, key_id: int, feature: np.ndarray) -> None:
         """Remember (previous moment, the key that followed it), then mix the cache into the current guess."""
-        if self._last_feature is not None and key_id != 0:
-            self._cache_features.append(self._last_feature)
-            self._cache_next.append(key_id - 1)  # index into self.keys (the unknown id 0 is not a key)
-            if len(self._cache_next) > self.cache_size:
-                del self._cache_features[0], self._cache_next[0]
+        if self._last_feature is not None and key_id != 0 and self.cache_size > 0:
+            self._cache_features[self._cache_slot] = self._last_feature  # the oldest entry makes way
+            self._cache_next[self._cache_slot] = key_id - 1  # index into self.keys (the unknown id 0 is not a key)
+            self._cache_slot = (self._cache_slot + 1) % self.cache_size
+            self._cache_count = min(self._cache_count + 1, self.cache_size)
         self._last_feature = feature
-        if not self._cache_next:
+        count = self._cache_count
+        if count == 0:
             return
-        scores = self.cache_theta * (np.stack(self._cache_features) @ feature)
+        scores = self.cache_theta * (self._cache_features[:count] @ feature)
         weights = np.exp(scores - scores.max())
-        cache = np.bincount(self._cache_next, weights=weights, minlength=len(self.keys))
+        cache = np.bincount(self._cache_next[:count], weights=weights, minlength=len(self.keys))
         self._probs = (1 - self.cache_lambda) * self._probs + self.cache_lambda * cache / weights.sum()
 
     def _adapt(self, segment: list[int], segment_state) -> None:
