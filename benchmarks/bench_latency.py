@@ -25,6 +25,17 @@ def summarise(label: str, seconds: list[float]) -> float:
     return p99
 
 
+def time_guesses(predictor, keys: str) -> list[float]:
+    """Seconds from each key being observed to the next top-3 guess being ready."""
+    seconds = []
+    for key in keys:
+        started = time.perf_counter()
+        predictor.observe(key)
+        predictor.ranked(3)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keys", type=int, default=3000)
@@ -37,13 +48,7 @@ def main() -> None:
         f"{checkpoint.config.hidden_size}x{checkpoint.config.num_layers}"
     )
 
-    predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab)
-    incremental = []
-    for key in keys:
-        started = time.perf_counter()
-        predictor.observe(key)
-        predictor.ranked(3)
-        incremental.append(time.perf_counter() - started)
+    incremental = time_guesses(NeuralPredictor(checkpoint.model, checkpoint.vocab), keys)
 
     adaptive = NeuralPredictor(load_checkpoint(DEMO_MODEL).model, checkpoint.vocab, adaptive=True)
     adaptive_guess, adaptive_settle = [], []
@@ -67,13 +72,7 @@ def main() -> None:
             logits[0, 1:].topk(3)
             window.append(time.perf_counter() - started)
 
-    ngram = NGramPredictor(checkpoint.fit_text)
-    ngram_times = []
-    for key in keys:
-        started = time.perf_counter()
-        ngram.observe(key)
-        ngram.ranked(3)
-        ngram_times.append(time.perf_counter() - started)
+    ngram_times = time_guesses(NGramPredictor(checkpoint.fit_text), keys)
 
     warm = 50  # the first steps pay for allocator and kernel warm-up
     p99_step = summarise("incremental step (keytui play)", incremental[warm:])

@@ -13,7 +13,8 @@ from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
 from keytui.tui.record import RecordScreen
 from keytui.tui.train import TrainScreen
-from keytui.tui.widgets.hit_rate import HitRateTrace, bar_rows, scale_top
+from keytui.tui.widgets.bars import bar_rows
+from keytui.tui.widgets.hit_rate import HitRateTrace, scale_top
 
 from .conftest import TINY_MODEL
 

@@ -152,10 +152,9 @@ class PlayScreen(Screen):
             f"chance       {game.uniform_chance:6.1%} uniform, {model.majority_rate:.1%} top key\n"
             f"n-gram       {baseline.hit_rate:6.1%} same keys"
         )
-        chance = max(game.uniform_chance, model.majority_rate)
-        self.query_one("#rolling", HitRateTrace).update_rates(game.rolling_rates, chance)
-        self.query_one("#round-bar", ProgressBar).update(progress=game.round.n)
         verdict = game.verdict()
+        self.query_one("#rolling", HitRateTrace).update_rates(game.rolling_rates, verdict.chance)
+        self.query_one("#round-bar", ProgressBar).update(progress=game.round.n)
         style = "b red" if verdict.predictable else "b green"
         self.query_one("#verdict", Static).update(f"[{style}]{escape(verdict.text)}[/]")
 

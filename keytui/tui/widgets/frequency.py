@@ -9,8 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from keytui.stats import middle_aligned
-
-BLOCKS = " ▁▂▃▄▅▆▇█"
+from keytui.tui.widgets.bars import bar_rows
 
 
 class FrequencyChart(Widget):
@@ -40,14 +39,7 @@ class FrequencyChart(Widget):
         bars = self.visible_bars(self.size.width)
         if not bars:
             return Text("no keys yet", style="dim")
-        top = max(count for _, count in bars)
-        rows = []
-        for level in range(height, 0, -1):
-            row = ""
-            for _, count in bars:
-                filled = count / top * height - (level - 1)
-                row += BLOCKS[max(0, min(8, round(filled * 8)))]
-            rows.append(row)
+        rows = bar_rows([count for _, count in bars], height, max(count for _, count in bars))
         labels = "".join(key if key != " " else "␣" for key, _ in bars)
         text = Text("\n".join(rows))
         text.append("\n" + labels, style="bold")

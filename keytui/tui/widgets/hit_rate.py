@@ -13,25 +13,13 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-BLOCKS = " ▁▂▃▄▅▆▇█"
+from keytui.tui.widgets.bars import bar_rows
 
 
 def scale_top(rates: Sequence[float]) -> float:
     """The axis ceiling: 25%, 50%, 75% or 100%, whichever first holds every value."""
     highest = max(rates, default=0.0)
     return min(1.0, max(0.25, math.ceil(highest * 4 - 1e-9) / 4))
-
-
-def bar_rows(rates: Sequence[float], height: int, top: float) -> list[str]:
-    """Rows of block characters, top row first, one column per rate."""
-    rows = []
-    for level in range(height, 0, -1):
-        row = ""
-        for rate in rates:
-            filled = rate / top * height - (level - 1)
-            row += BLOCKS[max(0, min(8, round(filled * 8)))]
-        rows.append(row)
-    return rows
 
 
 class HitRateTrace(Widget):
