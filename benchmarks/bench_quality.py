@@ -4,7 +4,9 @@ Corpora: the shipped demo (a SYNTHETIC masher; scored with the shipped demo mode
 that ships with Debian (a licence text, on which a default GRU is trained in this run). Every predictor is fitted on
 the same keys (train + validation) and guesses each test key before seeing it.
 
-    python benchmarks/bench_quality.py [--text PATH] [--adapt-lr X] [--adapt-every N]
+    python -m benchmarks.bench_quality [--text PATH]
+
+Adaptive play uses the settings each model chose on its validation keys when it was trained (keytui/adaptation.py).
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import time
 from pathlib import Path
 
 from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, LICENCE, header, peak_rss_mib
+from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import read_corpus
 from keytui.fit import fit_and_save
-from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, replay
+from keytui.predictors import MajorityPredictor, NGramPredictor, replay
 from keytui.training import TrainConfig, split_text
 
 
-def compare(label: str, checkpoint_path: Path, text: str, adapt_lr: float, adapt_every: int) -> None:
+def compare(label: str, checkpoint_path: Path, text: str) -> None:
     parts = split_text(text)
     fitted = parts.train + parts.val
     warmup = fitted[-256:]
@@ -31,9 +34,7 @@ def compare(label: str, checkpoint_path: Path, text: str, adapt_lr: float, adapt
     for adaptive in (False, True):
         checkpoint = load_checkpoint(checkpoint_path)  # fresh weights: the adaptive run changes them
         predictors = {
-            "gru": NeuralPredictor(
-                checkpoint.model, checkpoint.vocab, adaptive=adaptive, adapt_lr=adapt_lr, adapt_every=adapt_every
-            ),
+            "gru": model_predictor(checkpoint, adaptive=adaptive),
             "ngram": NGramPredictor(fitted, adaptive=adaptive),
             "majority": MajorityPredictor(fitted, adaptive=adaptive),
         }
@@ -56,10 +57,8 @@ def compare(label: str, checkpoint_path: Path, text: str, adapt_lr: float, adapt
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--text", default=str(LICENCE))
-    parser.add_argument("--adapt-lr", type=float, default=0.1)
-    parser.add_argument("--adapt-every", type=int, default=10)
     args = parser.parse_args()
-    compare("demo persona (synthetic)", DEMO_MODEL, read_corpus(DEMO_CORPUS), args.adapt_lr, args.adapt_every)
+    compare("demo persona (synthetic)", DEMO_MODEL, read_corpus(DEMO_CORPUS))
     text_path = Path(args.text)
     if not text_path.exists():
         print(f"\n(skipping the human-written text: {text_path} is not on this machine)")
@@ -73,9 +72,10 @@ def main() -> None:
         )
         print(
             f"\ntrained the default GRU on {text_path} in {time.perf_counter() - started:.0f}s "
-            f"({outcome.result.epochs_run} epochs, {outcome.result.stopped})"
+            f"({outcome.result.epochs_run} epochs, {outcome.result.stopped}, refit {outcome.result.refit_epochs}); "
+            f"{outcome.result.adaptation.describe() if outcome.result.adaptation else ''}"
         )
-        compare(f"human-written text {text_path.name}", out, text, args.adapt_lr, args.adapt_every)
+        compare(f"human-written text {text_path.name}", out, text)
     print(f"\npeak RSS {peak_rss_mib():.0f} MiB")
 
 

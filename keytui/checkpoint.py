@@ -79,7 +79,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             f"{path.name} is inconsistent: {len(vocab)} keys in the vocabulary, {config.vocab_size} in the model"
         )
     fit_ids = tensors.pop(FIT_IDS, None)
-    model = KeyModel(config)
+    model = KeyModel(config, vocab.tokens)
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:

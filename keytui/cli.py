@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("--lr", float, "initial learning rate"),
         ("--weight-decay", float, "AdamW weight decay"),
         ("--average-epochs", float, "keep a moving average of the weights over about this many epochs (0: off)"),
+        ("--refit-fraction", float, "refit for this fraction of the epochs early stopping chose"),
         ("--patience", int, "early stopping: epochs without improvement"),
         ("--lr-patience", int, "ReduceLROnPlateau patience"),
         ("--hidden", int, "recurrent hidden size"),
@@ -79,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="after early stopping, go on training on train + validation keys (default: on)",
+    )
+    train.add_argument(
+        "--share-key-caps",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a character and its shifted twin (a/A, 1/!) share their key cap's weights (default: on)",
     )
     train.add_argument("--headless", action="store_true", help="print progress lines instead of opening the screen")
     train.add_argument("--json", action="store_true", help="headless: print the final summary as JSON")
@@ -207,6 +214,7 @@ def _train_settings(args) -> tuple[dict, object]:
         ("num_layers", args.layers),
         ("embedding_dim", args.embedding),
         ("dropout", args.dropout),
+        ("share_key_caps", args.share_key_caps),
     ):
         if value is not None:
             model[key] = value
@@ -225,6 +233,7 @@ def _train_settings(args) -> tuple[dict, object]:
         seed=args.seed,
         max_seconds=args.max_seconds,
         refit=args.refit,
+        refit_fraction=args.refit_fraction,
     )
     from keytui.models import ModelConfig
 
@@ -263,7 +272,7 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
     import threading
 
     from keytui.fit import fit_and_save
-    from keytui.training import EpochDone, RefitStarted, TrainingStarted
+    from keytui.training import AdaptationChosen, EpochDone, RefitStarted, TrainingStarted
 
     log = sys.stderr if as_json else sys.stdout
 
@@ -283,6 +292,8 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
                 file=log,
                 flush=True,
             )
+        elif isinstance(event, AdaptationChosen):
+            print(event.adaptation.describe(), file=log, flush=True)
         elif isinstance(event, RefitStarted):
             print(
                 f"refitting on train + validation ({event.keys} keys) for {event.epochs} epochs", file=log, flush=True
@@ -356,16 +367,17 @@ def cmd_play(args) -> int:
             dodge=args.dodge,
         )
         return 0
+    from keytui.adaptation import model_predictor
     from keytui.checkpoint import load_checkpoint
     from keytui.corpus import CorpusWriter, is_recordable_key
     from keytui.game import GameSession
-    from keytui.predictors import NeuralPredictor, NGramPredictor
+    from keytui.predictors import NGramPredictor
 
     checkpoint = load_checkpoint(model_path)
     writer = CorpusWriter(corpus_path) if corpus_path else None
     try:
         game = GameSession(
-            NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=args.adapt),
+            model_predictor(checkpoint, adaptive=args.adapt),
             NGramPredictor(checkpoint.fit_text, adaptive=args.adapt),
             round_size=args.round,
             recorder=writer,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from keytui.adaptation import model_predictor
 from keytui.checkpoint import Checkpoint
-from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, Predictor, replay
+from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.training import split_text
 
 
@@ -11,7 +12,7 @@ def players(checkpoint: Checkpoint, *, adaptive: bool) -> dict[str, Predictor]:
     """The model and the baselines, each fitted on the keys the model was fitted on."""
     fit_text = checkpoint.fit_text
     return {
-        "model": NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive),
+        "model": model_predictor(checkpoint, adaptive=adaptive),
         "majority": MajorityPredictor(fit_text, adaptive=adaptive),
         "ngram": NGramPredictor(fit_text, adaptive=adaptive),
     }

@@ -8,6 +8,8 @@ state and logits, which is what the game calls once per keypress.
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -15,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from keytui.errors import KeytuiError
+from keytui.keyboard import is_shifted, key_cap
 
 ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
 
@@ -31,8 +34,15 @@ class ModelConfig:
     num_layers: int = 2
     dropout: float = 0.1
     attn_window: int = 64  # lstm-attn: how many past outputs a key can attend to
+    # A character and its shifted twin (a / A, 1 / !) share the key cap's input and output weights, so what is
+    # learnt about `the` helps with `THE`. Needs an embedding: off for gru-onehot, which stays the reference's.
+    share_key_caps: bool = True
 
     def __post_init__(self) -> None:
+        if self.arch == "gru-onehot":
+            object.__setattr__(self, "share_key_caps", False)
+        if not isinstance(self.share_key_caps, bool):
+            raise KeytuiError(f"model setting share_key_caps must be true or false, not {self.share_key_caps!r}")
         if self.arch not in ARCHITECTURES:
             raise KeytuiError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
         for name in ("vocab_size", "hidden_size", "num_layers", "attn_window"):
@@ -55,6 +65,7 @@ class ModelConfig:
         unknown = set(data) - known
         if unknown:
             raise KeytuiError(f"checkpoint has unknown model settings: {', '.join(sorted(unknown))}")
+        data = {"share_key_caps": False, **data}  # checkpoints from before the setting existed did not share
         try:
             return cls(**data)
         except TypeError as exc:
@@ -62,9 +73,12 @@ class ModelConfig:
 
 
 class KeyModel(nn.Module):
-    """One class for the four architectures: they differ only in the input layer and the recurrent core."""
+    """One class for the four architectures: they differ only in the input layer and the recurrent core.
 
-    def __init__(self, config: ModelConfig) -> None:
+    `keys` are the vocabulary's tokens (id order); with `share_key_caps` they tell which ids are one key cap.
+    """
+
+    def __init__(self, config: ModelConfig, keys: Sequence[str] | None = None) -> None:
         super().__init__()
         self.config = config
         V, E, H, L = config.vocab_size, config.embedding_dim, config.hidden_size, config.num_layers
@@ -79,7 +93,9 @@ class KeyModel(nn.Module):
         self.rnn = rnn_class(input_size, H, L, batch_first=True, dropout=inter_layer_dropout)
         self.dropout = nn.Dropout(config.dropout)
         self.attention = config.arch == "lstm-attn"
-        self.head = nn.Linear(2 * H if self.attention else H, V)
+        features = 2 * H if self.attention else H
+        self.head = nn.Linear(features, V)
+        self.key_caps: KeyCaps | None = KeyCaps(V, E, features, keys) if config.share_key_caps else None
 
     @property
     def is_lstm(self) -> bool:
@@ -88,7 +104,13 @@ class KeyModel(nn.Module):
     def _embed(self, idx: torch.Tensor) -> torch.Tensor:
         if self.embedding is None:
             return F.one_hot(idx, self.config.vocab_size).float()  # (B, T, V)
-        return self.embedding(idx)  # (B, T, E)
+        x = self.embedding(idx)  # (B, T, E)
+        return x if self.key_caps is None else x + self.key_caps.embed(idx)
+
+    def logits(self, out: torch.Tensor) -> torch.Tensor:
+        """The top layer's output (..., F) -> logits over the next key (..., V)."""
+        logits = self.head(out)
+        return logits if self.key_caps is None else logits + self.key_caps.logits(out)
 
     def features(self, idx: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
         """idx (B, T) -> the top layer's output (B, T, F) that the output layer reads, and the new state."""
@@ -115,7 +137,7 @@ class KeyModel(nn.Module):
         out, state = self.features(idx, state)
         if last_only:
             out = out[:, -1]
-        logits = self.head(self.dropout(out))
+        logits = self.logits(self.dropout(out))
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
@@ -162,15 +184,55 @@ class KeyModel(nn.Module):
         """Like `step`, also returning the top layer's output (F,) for this key."""
         out, state = self.features(torch.tensor([[key_id]], dtype=torch.long), state)
         feature = out[0, -1]
-        return self.head(feature), feature, state
+        return self.logits(feature), feature, state
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+class KeyCaps(nn.Module):
+    """What a character shares with its shifted twin: an input embedding and output weights for its key cap, and
+    for the shift state. A key's logit is its own plus its cap's plus its shift state's.
+
+    Only caps with two characters in the vocabulary get weights (a corpus without capitals adds next to nothing);
+    the others point at row 0, which stays zero.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int, features: int, keys: Sequence[str] | None) -> None:
+        super().__init__()
+        keys = list(keys) if keys is not None else [str(i) for i in range(vocab_size)]
+        if len(keys) != vocab_size:
+            raise KeytuiError(f"{len(keys)} keys given for a vocabulary of {vocab_size}")
+        caps = [key_cap(k) if len(k) == 1 else k for k in keys]
+        shared = [cap for cap, n in Counter(caps).items() if n > 1]
+        cap_index = {cap: i for i, cap in enumerate(shared, start=1)}
+        # Persistent buffers: the grouping is saved with the weights it was trained with.
+        self.register_buffer("cap_of_key", torch.tensor([cap_index.get(c, 0) for c in caps], dtype=torch.long))
+        self.register_buffer("shift_of_key", torch.tensor([int(len(k) == 1 and is_shifted(k)) for k in keys]))
+        self.cap_embedding = nn.Embedding(len(shared) + 1, embedding_dim, padding_idx=0)
+        self.shift_embedding = nn.Embedding(2, embedding_dim)
+        self.cap_head = nn.Linear(features, len(shared) + 1, bias=False)
+        with torch.no_grad():
+            self.cap_head.weight[0].zero_()
+        self.cap_head.weight.register_hook(_keep_first_row_zero)
+        self.shift_head = nn.Linear(features, 2)
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.cap_embedding(self.cap_of_key[idx]) + self.shift_embedding(self.shift_of_key[idx])
+
+    def logits(self, out: torch.Tensor) -> torch.Tensor:
+        return self.cap_head(out)[..., self.cap_of_key] + self.shift_head(out)[..., self.shift_of_key]
+
+
+def _keep_first_row_zero(grad: torch.Tensor) -> torch.Tensor:
+    grad = grad.clone()
+    grad[0] = 0
+    return grad
 
 
 def detach_state(state: State) -> State:
     return None if state is None else tuple(s.detach() for s in state)
 
 
-def build_model(config: ModelConfig) -> KeyModel:
-    return KeyModel(config)
+def build_model(config: ModelConfig, keys: Sequence[str] | None = None) -> KeyModel:
+    return KeyModel(config, keys)

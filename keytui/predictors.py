@@ -155,7 +155,7 @@ class NeuralPredictor(Predictor):
     - dynamic evaluation (Krause et al., 2018): after every `adapt_every` keys it takes one SGD step on that segment,
       starting from the recurrent state the segment started in, and pulls the weights a little back towards the
       trained ones so a long game cannot drift arbitrarily far.
-    The cache settings were chosen on the demo corpus' validation keys (benchmarks/bench_quality.py reports test).
+    Training chooses `adapt_lr` and `cache_lambda` per model on its validation keys (keytui/adaptation.py).
     """
 
     name = "model"
@@ -167,7 +167,7 @@ class NeuralPredictor(Predictor):
         *,
         adaptive: bool = False,
         adapt_every: int = 10,
-        adapt_lr: float = 0.1,
+        adapt_lr: float = 0.01,
         adapt_decay: float = 0.01,
         cache_size: int = 300,
         cache_theta: float = 0.3,

@@ -11,18 +11,7 @@ import random
 from dataclasses import dataclass
 
 from keytui.errors import KeytuiError
-
-ROWS = ["1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./"]
-ROW_OFFSETS = [0.0, 0.5, 0.75, 1.25]
-
-
-def key_positions() -> dict[str, tuple[float, float]]:
-    """Key -> (x, y) in key widths, staggered like a real keyboard."""
-    positions = {}
-    for y, (row, offset) in enumerate(zip(ROWS, ROW_OFFSETS, strict=True)):
-        for x, key in enumerate(row):
-            positions[key] = (x + offset, float(y))
-    return positions
+from keytui.keyboard import SHIFTED, key_positions
 
 
 @dataclass(frozen=True)
@@ -48,8 +37,6 @@ PERSONAS = {
     "drummer": Persona("drummer", "drums little motifs over and over", 0.3, 0.6, 0.45, 0.08, 0.2, 1.3, 0.0),
     "chaotic": Persona("chaotic", "tries hard to be random (almost manages)", 0.15, 0.5, 0.03, 0.05, 0.05, 2.2, 0.05),
 }
-
-SHIFTED = dict(zip("1234567890-=[];',./", '!@#$%^&*()_+{}:"<>?', strict=True))
 
 
 def simulate(persona: str, keys: int, seed: int = 0) -> str:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 import torch
 import torch.nn.functional as F
 
+from keytui.adaptation import Adaptation, choose_adaptation
 from keytui.errors import KeytuiError
 from keytui.metrics import f1_from_ids
 from keytui.models import KeyModel, ModelConfig, detach_state
@@ -49,8 +50,12 @@ class TrainConfig:
     eval: str = "auto"  # "stream", "window", or "auto" (the one that matches the objective)
     eval_window: int | None = None  # keys per window for window evaluation (default: seq_len)
     # After early stopping chose the weights, go on training on train + validation (the player's most recent keys)
-    # for best_epoch * len(val) / len(train) epochs: the final model then learns from every key but the test ones.
+    # for refit_fraction * best_epoch epochs, at the learning rate of the best epoch, averaging over the refit
+    # only: the final model then learns from every key but the test ones, the most recent ones included.
     refit: bool = True
+    refit_fraction: float = 0.5
+    # Choose how fast the model learns while playing (keytui/adaptation.py) on the validation keys.
+    choose_adaptation: bool = True
     # An exponential moving average of the weights over about this many epochs (0 = off): validation, checkpoints
     # and the final model use the averaged weights, which generalise better than the last noisy step's. Counted in
     # epochs, not steps, so a 200-key corpus (one step an epoch) is averaged over as many epochs as 10,000 keys are.
@@ -69,6 +74,8 @@ class TrainConfig:
                 raise KeytuiError(f"--{name.replace('_', '-')} must be at least 1")
         if not self.lr > 0:
             raise KeytuiError("--lr must be positive")
+        if not self.refit_fraction > 0:
+            raise KeytuiError("--refit-fraction must be positive")
         if not self.average_epochs >= 0:
             raise KeytuiError("--average-epochs must be 0 (off) or positive")
         if not (0 < self.test_fraction < 0.5 and 0 < self.val_fraction < 0.5):
@@ -85,7 +92,14 @@ class TrainConfig:
 
 
 # The reference notebook's configuration, for `--preset reference` and the benchmark.
-REFERENCE_MODEL = {"arch": "gru", "embedding_dim": 70, "hidden_size": 150, "num_layers": 2, "dropout": 0.1}
+REFERENCE_MODEL = {
+    "arch": "gru",
+    "embedding_dim": 70,
+    "hidden_size": 150,
+    "num_layers": 2,
+    "dropout": 0.1,
+    "share_key_caps": False,
+}
 REFERENCE_TRAINING = TrainConfig(
     objective="window",
     epochs=150,
@@ -161,6 +175,11 @@ class RefitStarted:
 
 
 @dataclass(frozen=True)
+class AdaptationChosen:
+    adaptation: Adaptation
+
+
+@dataclass(frozen=True)
 class BatchDone:
     epoch: int
     batch: int
@@ -218,6 +237,7 @@ class TrainResult:
     test: Evaluation | None = None
     seconds: float = 0.0
     refit_epochs: int = 0  # epochs run on train + validation after early stopping
+    adaptation: Adaptation | None = None  # how the model learns while playing, chosen on validation keys
 
 
 @dataclass(frozen=True)
@@ -225,7 +245,7 @@ class TrainingFinished:
     result: TrainResult
 
 
-Event = TrainingStarted | BatchDone | EpochDone | RefitStarted | TrainingFinished
+Event = TrainingStarted | BatchDone | EpochDone | AdaptationChosen | RefitStarted | TrainingFinished
 EventCallback = Callable[[Event], None]
 
 
@@ -319,7 +339,7 @@ class Trainer:
         self.vocab = vocab
         self.split = split
         torch.manual_seed(config.seed)
-        self.model = KeyModel(model_config)
+        self.model = KeyModel(model_config, vocab.tokens)
         self.averaged: WeightAverage | None = None
         self.train_ids = torch.tensor(vocab.encode(split.train), dtype=torch.long)
         self.val_ids = torch.tensor(vocab.encode(split.val), dtype=torch.long)
@@ -337,9 +357,10 @@ class Trainer:
         """The weights that are evaluated and kept: the moving average when there is one."""
         return self.model if self.averaged is None else self.averaged.module
 
-    def _start_average(self, ids: torch.Tensor | None = None) -> None:
+    def _start_average(self, ids: torch.Tensor | None = None, epochs: float | None = None) -> None:
+        """Average from the current weights over about `epochs` (default: the configured horizon)."""
         if self.config.average_epochs > 0:
-            steps = self.config.average_epochs * self.batches_per_epoch(ids)
+            steps = (epochs or self.config.average_epochs) * self.batches_per_epoch(ids)
             self.averaged = WeightAverage(self.model, decay=1 - 1 / max(steps, 1.0))
 
     def evaluate(self, ids: torch.Tensor, context: torch.Tensor) -> Evaluation:
@@ -414,6 +435,7 @@ class Trainer:
         started = time.perf_counter()
         self._start_average()
         best_loss, best_epoch, best_state, bad_epochs = math.inf, 0, None, 0
+        best_lr = c.lr
         history: list[EpochDone] = []
         stopped = "max_epochs"
         try:
@@ -424,6 +446,7 @@ class Trainer:
                 improved = val.loss < best_loss - 1e-4
                 if improved:
                     best_loss, best_epoch, bad_epochs = val.loss, epoch, 0
+                    best_lr = optimizer.param_groups[0]["lr"]
                     best_state = copy.deepcopy(self.scored_model.state_dict())
                 else:
                     bad_epochs += 1
@@ -456,10 +479,15 @@ class Trainer:
         except (_Cancelled, KeyboardInterrupt):
             stopped = "cancelled"
         refit_epochs = 0
+        adaptation = None
         if best_state is not None:
             model.load_state_dict(best_state)
+            if c.choose_adaptation and stopped != "cancelled":
+                adaptation = choose_adaptation(model, self.vocab, self.split.train, self.split.val)
+                emit(AdaptationChosen(adaptation))
             if c.refit and stopped != "cancelled":
-                self._start_average(torch.cat([self.train_ids, self.val_ids]))  # restarts from the chosen weights
+                for group in optimizer.param_groups:  # the rate that found the chosen weights, not a decayed one
+                    group["lr"] = best_lr
                 refit_epochs = self._refit(best_epoch, optimizer, generator, cancel, emit)
                 if self.averaged is not None:
                     model.load_state_dict(self.averaged.module.state_dict())
@@ -474,6 +502,7 @@ class Trainer:
             history,
             seconds=time.perf_counter() - started,
             refit_epochs=refit_epochs,
+            adaptation=adaptation,
         )
         if best_state is not None:
             result.test = self.evaluate(self.test_ids, torch.cat([self.train_ids, self.val_ids]))
@@ -484,7 +513,10 @@ class Trainer:
         """Go on from the best weights over train + validation; a cancel here keeps the weights reached so far.
         Returns the epochs completed."""
         ids = torch.cat([self.train_ids, self.val_ids])
-        epochs = _refit_epochs(best_epoch, len(self.train_ids), len(self.val_ids))
+        epochs = max(1, round(best_epoch * self.config.refit_fraction))
+        # The average restarts from the chosen weights and spans the refit's last third: an average reaching back
+        # to the start would still be mostly weights that never saw the validation keys.
+        self._start_average(ids, min(self.config.average_epochs, epochs / 3))
         emit(RefitStarted(epochs, self.batches_per_epoch(ids), len(ids)))
         done = 0
         try:
@@ -494,10 +526,6 @@ class Trainer:
         except (_Cancelled, KeyboardInterrupt):
             pass
         return done
-
-
-def _refit_epochs(best_epoch: int, train_keys: int, val_keys: int) -> int:
-    return max(1, round(best_epoch * val_keys / max(train_keys, 1)))
 
 
 class _Cancelled(Exception):

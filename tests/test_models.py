@@ -3,6 +3,7 @@ import torch
 
 from keytui.errors import KeytuiError
 from keytui.models import ARCHITECTURES, KeyModel, ModelConfig
+from keytui.vocab import Vocab
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
@@ -58,3 +59,46 @@ def test_config_json_round_trip_rejects_unknown_fields():
     assert ModelConfig.from_json(config.to_json()) == config
     with pytest.raises(KeytuiError, match="unknown model settings"):
         ModelConfig.from_json({**config.to_json(), "evil": 1})
+
+
+def test_shifted_twins_share_their_key_cap():
+    keys = Vocab.from_text("aAb1!").tokens
+    model = KeyModel(ModelConfig(vocab_size=len(keys), hidden_size=8, num_layers=1, embedding_dim=4), keys).eval()
+    index = {k: i for i, k in enumerate(keys)}
+    caps, shifts = model.key_caps.cap_of_key.tolist(), model.key_caps.shift_of_key.tolist()
+    assert caps[index["a"]] == caps[index["A"]] != caps[index["1"]] == caps[index["!"]]
+    assert caps[index["b"]] == 0  # no twin in the vocabulary: nothing to share
+    assert [shifts[index[k]] for k in "aA1!b"] == [0, 1, 0, 1, 0]
+    # Changing the output weights of the `a` cap moves the logits of `a` and `A` alike, and nothing else.
+    ids = torch.tensor([[index["b"], index["1"]]])
+    with torch.no_grad():
+        before, _, _ = model(ids)
+        model.key_caps.cap_head.weight[caps[index["a"]]] += torch.randn(8)
+        after, _, _ = model(ids)
+    delta = (after - before)[0, -1]
+    assert delta[index["a"]].abs().item() > 1e-3
+    assert delta[index["A"]].item() == pytest.approx(delta[index["a"]].item())
+    assert delta[[index["b"], index["1"], index["!"]]].abs().max().item() == 0.0
+
+
+def test_unshared_cap_row_stays_zero_through_training():
+    keys = Vocab.from_text("aAb").tokens
+    model = KeyModel(ModelConfig(vocab_size=len(keys), hidden_size=8, num_layers=1, embedding_dim=4), keys)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    ids = torch.randint(0, len(keys), (2, 6))
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(ids, ids)[1].backward()
+        optimizer.step()
+    assert model.key_caps.cap_head.weight[0].abs().max().item() == 0.0
+    assert model.key_caps.cap_embedding.weight[0].abs().max().item() == 0.0
+
+
+def test_key_cap_sharing_defaults_and_compatibility():
+    assert ModelConfig(vocab_size=5).share_key_caps is True
+    assert ModelConfig(vocab_size=5, arch="gru-onehot").share_key_caps is False  # no embedding to share
+    old = {k: v for k, v in ModelConfig(vocab_size=5).to_json().items() if k != "share_key_caps"}
+    assert ModelConfig.from_json(old).share_key_caps is False  # saved before the setting existed
+    assert KeyModel(ModelConfig.from_json(old)).key_caps is None
+    with pytest.raises(KeytuiError):
+        ModelConfig(vocab_size=5, share_key_caps="yes")

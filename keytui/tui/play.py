@@ -12,11 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, Static
 
+from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
 from keytui.errors import KeytuiError
 from keytui.game import ROLLING_KEYS, GameSession, KeyResult
-from keytui.predictors import NeuralPredictor, NGramPredictor
+from keytui.predictors import NGramPredictor
 from keytui.tui.keys import typed_character
 from keytui.tui.widgets.hit_rate import HitRateTrace
 
@@ -77,7 +78,7 @@ class PlayScreen(Screen):
             self.query_one("#play-title", Static).update(f"[b red]Cannot play:[/] {exc}")
             self.notify(str(exc), severity="error", timeout=10)
             return
-        predictor = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=self.adaptive)
+        predictor = model_predictor(checkpoint, adaptive=self.adaptive)
         self.game = GameSession(
             predictor,
             NGramPredictor(checkpoint.fit_text, adaptive=self.adaptive),

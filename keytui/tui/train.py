@@ -18,6 +18,7 @@ from keytui.models import ARCHITECTURES, ModelConfig
 from keytui.training import (
     REFERENCE_MODEL,
     REFERENCE_TRAINING,
+    AdaptationChosen,
     BatchDone,
     EpochDone,
     RefitStarted,
@@ -29,7 +30,8 @@ from keytui.tui.widgets.loss_plot import LossPlot
 
 _MODEL_DEFAULTS = ModelConfig(vocab_size=1)
 DEFAULT_MODEL = {
-    key: getattr(_MODEL_DEFAULTS, key) for key in ("arch", "embedding_dim", "hidden_size", "num_layers", "dropout")
+    key: getattr(_MODEL_DEFAULTS, key)
+    for key in ("arch", "embedding_dim", "hidden_size", "num_layers", "dropout", "share_key_caps")
 }
 FIELDS = [  # (input id, label, source, key, type)
     ("epochs", "max epochs", "train", "epochs", int),
@@ -124,6 +126,7 @@ class TrainScreen(Screen):
             value = model[key] if source == "model" else getattr(config, key)
             self.query_one(f"#{field_id}", Input).value = str(value)
         self.query_one("#arch", Select).value = model["arch"]
+        self.model_settings = dict(model)  # what the form does not show (dropout, key caps) follows the preset
         self.train_config = config
 
     def _read_form(self) -> tuple[dict, TrainConfig]:
@@ -201,6 +204,8 @@ class TrainScreen(Screen):
                 f"{event.train_keys:,} training keys, {event.val_keys:,} validation, {event.test_keys:,} test; "
                 f"{event.parameters:,} parameters"
             )
+        elif isinstance(event, AdaptationChosen):
+            self._log(event.adaptation.describe())
         elif isinstance(event, RefitStarted):
             self.query_one("#batch-bar", ProgressBar).update(total=event.batches_per_epoch, progress=0)
             self._log(f"refitting on train + validation ({event.keys:,} keys) for {event.epochs} epochs")

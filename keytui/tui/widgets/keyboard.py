@@ -9,15 +9,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from keytui.simulate import ROWS, SHIFTED
+from keytui.keyboard import ROWS, key_cap
 
 ROW_INDENT = [0, 2, 3, 5]
-UNSHIFT = {shifted: plain for plain, shifted in SHIFTED.items()}
-
-
-def key_for_cap(character: str) -> str:
-    """The key cap a character is typed on (shifted symbols and capitals count for their key)."""
-    return UNSHIFT.get(character, character.lower())
 
 
 class KeyboardHeatmap(Widget):
@@ -32,7 +26,7 @@ class KeyboardHeatmap(Widget):
     def set_counts(self, counts: Counter[str]) -> None:
         caps: Counter[str] = Counter()
         for character, count in counts.items():
-            caps[key_for_cap(character)] += count
+            caps[key_cap(character)] += count
         self.caps = caps
         self.refresh()
 
