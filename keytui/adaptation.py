@@ -27,8 +27,8 @@ class Adaptation:
     hit_rate: float | None = None  # on the validation keys it was chosen on
 
     def describe(self) -> str:
-        rate = f" (adaptive hit rate {self.hit_rate:.1%} on validation keys)" if self.hit_rate is not None else ""
-        return f"while playing, learns at rate {self.adapt_lr:g} with cache weight {self.cache_lambda:g}{rate}"
+        rate = f" (validation hit {self.hit_rate:.1%})" if self.hit_rate is not None else ""
+        return f"adaptive play: learning rate {self.adapt_lr:g}, cache weight {self.cache_lambda:g}{rate}"
 
     def predictor_settings(self) -> dict:
         return {"adapt_lr": self.adapt_lr, "cache_lambda": self.cache_lambda}

@@ -110,7 +110,9 @@ class KeyModel(nn.Module):
     def logits(self, out: torch.Tensor) -> torch.Tensor:
         """The top layer's output (..., F) -> logits over the next key (..., V)."""
         logits = self.head(out)
-        return logits if self.key_caps is None else logits + self.key_caps.logits(out)
+        if self.key_caps is None or not self.key_caps.moves_logits:
+            return logits
+        return logits + self.key_caps.logits(out)
 
     def features(self, idx: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
         """idx (B, T) -> the top layer's output (B, T, F) that the output layer reads, and the new state."""
@@ -216,6 +218,8 @@ class KeyCaps(nn.Module):
             self.cap_head.weight[0].zero_()
         self.cap_head.weight.register_hook(_keep_first_row_zero)
         self.shift_head = nn.Linear(features, 2)
+        # With no shared cap and one shift state, the terms add the same to every logit: skip them (play latency).
+        self.moves_logits = bool(shared) or len(set(self.shift_of_key.tolist())) > 1
 
     def embed(self, idx: torch.Tensor) -> torch.Tensor:
         return self.cap_embedding(self.cap_of_key[idx]) + self.shift_embedding(self.shift_of_key[idx])
