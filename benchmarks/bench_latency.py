@@ -14,6 +14,7 @@ import time
 import torch
 
 from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, header, peak_rss_mib, percentile
+from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.predictors import NeuralPredictor, NGramPredictor
 
@@ -50,7 +51,7 @@ def main() -> None:
 
     incremental = time_guesses(NeuralPredictor(checkpoint.model, checkpoint.vocab), keys)
 
-    adaptive = NeuralPredictor(load_checkpoint(DEMO_MODEL).model, checkpoint.vocab, adaptive=True)
+    adaptive = model_predictor(load_checkpoint(DEMO_MODEL), adaptive=True)  # the settings play uses
     adaptive_guess, adaptive_settle = [], []
     for key in keys:
         started = time.perf_counter()

@@ -205,12 +205,12 @@ class KeyCaps(nn.Module):
         keys = list(keys) if keys is not None else [str(i) for i in range(vocab_size)]
         if len(keys) != vocab_size:
             raise KeytuiError(f"{len(keys)} keys given for a vocabulary of {vocab_size}")
-        caps = [key_cap(k) if len(k) == 1 else k for k in keys]
+        caps = [key_cap(k) for k in keys]  # the unknown token is a cap of its own
         shared = [cap for cap, n in Counter(caps).items() if n > 1]
         cap_index = {cap: i for i, cap in enumerate(shared, start=1)}
         # Persistent buffers: the grouping is saved with the weights it was trained with.
         self.register_buffer("cap_of_key", torch.tensor([cap_index.get(c, 0) for c in caps], dtype=torch.long))
-        self.register_buffer("shift_of_key", torch.tensor([int(len(k) == 1 and is_shifted(k)) for k in keys]))
+        self.register_buffer("shift_of_key", torch.tensor([int(is_shifted(k)) for k in keys]))
         self.cap_embedding = nn.Embedding(len(shared) + 1, embedding_dim, padding_idx=0)
         self.shift_embedding = nn.Embedding(2, embedding_dim)
         self.cap_head = nn.Linear(features, len(shared) + 1, bias=False)
@@ -236,7 +236,3 @@ def _keep_first_row_zero(grad: torch.Tensor) -> torch.Tensor:
 
 def detach_state(state: State) -> State:
     return None if state is None else tuple(s.detach() for s in state)
-
-
-def build_model(config: ModelConfig, keys: Sequence[str] | None = None) -> KeyModel:
-    return KeyModel(config, keys)

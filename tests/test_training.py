@@ -119,17 +119,22 @@ def test_cancel_stops_training_and_keeps_the_best_epoch(small_text):
     assert result.test is not None
 
 
+def _fit_tiny(text, path, config, on_event=None, cancel=None):
+    return fit_and_save(
+        text,
+        corpus_name="s",
+        out_path=path,
+        model_settings=TINY_MODEL,
+        train_config=config,
+        on_event=on_event,
+        cancel=cancel,
+    )
+
+
 def test_cancel_before_any_epoch_saves_nothing(tmp_path, small_text):
     cancel = threading.Event()
     cancel.set()
-    outcome = fit_and_save(
-        small_text,
-        corpus_name="s",
-        out_path=tmp_path / "m.safetensors",
-        model_settings=TINY_MODEL,
-        train_config=TrainConfig(epochs=3),
-        cancel=cancel,
-    )
+    outcome = _fit_tiny(small_text, tmp_path / "m.safetensors", TrainConfig(epochs=3), cancel=cancel)
     assert outcome.checkpoint is None and not (tmp_path / "m.safetensors").exists()
 
 
@@ -149,14 +154,7 @@ def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_tex
         if isinstance(event, EpochDone) and event.epoch == 2:
             raise KeyboardInterrupt
 
-    outcome = fit_and_save(
-        small_text,
-        corpus_name="s",
-        out_path=path,
-        model_settings=TINY_MODEL,
-        train_config=TrainConfig(epochs=30, seq_len=32),
-        on_event=interrupt,
-    )
+    outcome = _fit_tiny(small_text, path, TrainConfig(epochs=30, seq_len=32), interrupt)
     assert outcome.result.stopped == "cancelled"
     checkpoint = load_checkpoint(path)
     assert checkpoint.meta["status"] == "cancelled"
@@ -175,14 +173,7 @@ def test_the_checkpoint_saved_mid_training_holds_the_averaged_weights(tmp_path, 
             on_disk.update(load_checkpoint(path).model.state_dict())
             raise KeyboardInterrupt
 
-    outcome = fit_and_save(
-        small_text,
-        corpus_name="s",
-        out_path=path,
-        model_settings=TINY_MODEL,
-        train_config=TrainConfig(epochs=5, average_epochs=3),
-        on_event=crash_after_first_epoch,
-    )
+    outcome = _fit_tiny(small_text, path, TrainConfig(epochs=5, average_epochs=3), crash_after_first_epoch)
     kept = outcome.result.model.state_dict()
     assert on_disk and all(torch.equal(on_disk[name], kept[name]) for name in kept)
 

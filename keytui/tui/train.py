@@ -28,11 +28,7 @@ from keytui.training import (
 from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
 from keytui.tui.widgets.loss_plot import LossPlot
 
-_MODEL_DEFAULTS = ModelConfig(vocab_size=1)
-DEFAULT_MODEL = {
-    key: getattr(_MODEL_DEFAULTS, key)
-    for key in ("arch", "embedding_dim", "hidden_size", "num_layers", "dropout", "share_key_caps")
-}
+DEFAULT_MODEL = {k: v for k, v in ModelConfig(vocab_size=1).to_json().items() if k != "vocab_size"}
 FIELDS = [  # (input id, label, source, key, type)
     ("epochs", "max epochs", "train", "epochs", int),
     ("hidden", "hidden size", "model", "hidden_size", int),
