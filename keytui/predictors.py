@@ -197,6 +197,7 @@ class NeuralPredictor(Predictor):
         self._cache_count = 0
         self._cache_slot = 0
         self._last_feature: np.ndarray | None = None
+        self.feature: np.ndarray | None = None
         if adaptive:
             self._trained = [p.detach().clone() for p in model.parameters()]
         self._probs = self._initial_probs()
@@ -217,9 +218,10 @@ class NeuralPredictor(Predictor):
         key_id = self.vocab.id(key)
         state_before = self.state
         logits, feature, self.state = self.model.step_with_features(key_id, state_before)
+        self.feature = feature.numpy()  # the top-layer output after this key: what the cache compares
         self._probs = self._to_probs(logits)
         if self.adaptive and self.cache_lambda > 0:
-            self._update_cache(key_id, feature.numpy())
+            self._update_cache(key_id, self.feature)
         if self.adaptive:
             if not self._segment:
                 self._segment_state = state_before
