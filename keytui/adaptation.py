@@ -61,7 +61,7 @@ class Adaptation:
     @classmethod
     def from_json(cls, data: object) -> Adaptation:
         """Settings saved in a checkpoint; anything missing or out of range falls back to the defaults (a checkpoint
-        from before the sharpness was chosen keeps its learning rate and weight)."""
+        from before the cache size was chosen keeps its learning rate and weight, with the size it was chosen at)."""
         default = cls()
         if not isinstance(data, dict):
             return default
@@ -94,6 +94,7 @@ class Trace:
             outputs.append(predictor.feature)
         self.guesses = np.stack(guesses)  # row j: the guess for key j
         self.outputs = np.stack(outputs).astype(np.float64)  # row j: the output after reading key j
+        self._scored_guesses, self._scored_targets = self.guesses[self.scored], self.targets[self.scored]
 
     def cache_guesses(self, theta: float, cache_size: int) -> tuple[np.ndarray, np.ndarray]:
         """The cache's distribution for each scored key, and which scored keys have a cache at all."""
@@ -122,9 +123,8 @@ class Trace:
         return cache, has_cache
 
     def hit_rate(self, cache_lambda: float, cache: np.ndarray, has_cache: np.ndarray) -> float:
-        own = self.guesses[self.scored]
+        own, targets = self._scored_guesses, self._scored_targets
         mixed = np.where(has_cache[:, None], (1 - cache_lambda) * own + cache_lambda * cache, own)
-        targets = self.targets[self.scored]
         return float(np.mean(mixed.argmax(axis=1) == targets)) if len(targets) else 0.0
 
 

@@ -155,7 +155,8 @@ class NeuralPredictor(Predictor):
     - dynamic evaluation (Krause et al., 2018): after every `adapt_every` keys it takes one SGD step on that segment,
       starting from the recurrent state the segment started in, and pulls the weights a little back towards the
       trained ones so a long game cannot drift arbitrarily far.
-    Training chooses `adapt_lr` and `cache_lambda` per model on its validation keys (keytui/adaptation.py).
+    Training chooses `adapt_lr`, `cache_lambda` and `cache_size` per model on its validation keys
+    (keytui/adaptation.py).
     """
 
     name = "model"
