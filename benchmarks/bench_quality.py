@@ -6,17 +6,21 @@ the same keys (train + validation) and guesses each test key before seeing it.
 
     python -m benchmarks.bench_quality [--text PATH]
 
-Adaptive play uses the settings each model chose on its validation keys when it was trained (keytui/adaptation.py).
+Adaptive play uses the settings each model chose on its validation keys when it was trained (keytui/adaptation.py),
+and every guess the memory of the fitted keys if training chose one (keytui/memory.py); "gru-net" is the same model
+without that memory, so its share can be read off. For each corpus the GRU and the n-gram are also compared key by key
+(a sign test on the keys only one of them hit), and for the licence model the memory's cost in latency is measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, LICENCE, header, peak_rss_mib
+from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, LICENCE, header, peak_rss_mib, percentile
 from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import read_corpus
@@ -30,17 +34,21 @@ def compare(label: str, checkpoint_path: Path, text: str) -> None:
     fitted = parts.train + parts.val
     warmup = fitted[-256:]
     header(f"{label}: {len(parts.test):,} held-out keys after {len(fitted):,} fitted")
-    rows = {}
+    rows, hits = {}, {}
     for adaptive in (False, True):
-        checkpoint = load_checkpoint(checkpoint_path)  # fresh weights: the adaptive run changes them
+        # fresh weights for each model: an adaptive run changes them
         predictors = {
-            "gru": model_predictor(checkpoint, adaptive=adaptive),
+            "gru": model_predictor(load_checkpoint(checkpoint_path), adaptive=adaptive),
+            "gru-net": model_predictor(load_checkpoint(checkpoint_path), adaptive=adaptive, memory=False),
             "ngram": NGramPredictor(fitted, adaptive=adaptive),
             "majority": MajorityPredictor(fitted, adaptive=adaptive),
         }
+        if predictors["gru"].memory is None:
+            del predictors["gru-net"]  # no memory chosen: the same predictor twice
         for name, predictor in predictors.items():
             started = time.perf_counter()
-            metrics = replay(predictor, parts.test, warmup=warmup)
+            hits[(name, adaptive)] = []
+            metrics = replay(predictor, parts.test, warmup=warmup, hits=hits[(name, adaptive)])
             rows[(name, adaptive)] = metrics
             print(
                 f"  {name:9s} {'adaptive' if adaptive else 'frozen  '}  hit {metrics.hit_rate:6.1%}  top-3 "
@@ -51,7 +59,53 @@ def compare(label: str, checkpoint_path: Path, text: str) -> None:
     for adaptive in (False, True):
         gru, ngram = rows[("gru", adaptive)].hit_rate, rows[("ngram", adaptive)].hit_rate
         mode = "adaptive" if adaptive else "frozen"
-        print(f"  {mode}: GRU / n-gram hit rate = {gru / ngram:.2f}x ({gru:.1%} vs {ngram:.1%})")
+        only_gru, only_ngram, p_value = paired(hits[("gru", adaptive)], hits[("ngram", adaptive)])
+        print(
+            f"  {mode}: GRU / n-gram hit rate = {gru / ngram:.2f}x ({gru:.1%} vs {ngram:.1%}); keys only the GRU "
+            f"hit {only_gru}, only the n-gram {only_ngram} (two-sided sign test p = {p_value:.2g})"
+        )
+
+
+def paired(a: list[bool], b: list[bool]) -> tuple[int, int, float]:
+    """Keys only `a` hit, keys only `b` hit, and the exact two-sided sign test's p-value for "equally good"."""
+    only_a = sum(x and not y for x, y in zip(a, b, strict=True))
+    only_b = sum(y and not x for x, y in zip(a, b, strict=True))
+    n, low = only_a + only_b, min(only_a, only_b)
+    if n == 0:
+        return 0, 0, 1.0
+    tail = sum(math.comb(n, i) for i in range(low + 1)) / 2**n
+    return only_a, only_b, min(1.0, 2 * tail)
+
+
+def memory_latency(checkpoint_path: Path, text: str) -> None:
+    """What the memory of the fitted keys costs: building it, and a frozen guess with it vs without (1 thread)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        keys = split_text(text).test
+        started = time.perf_counter()
+        with_memory = model_predictor(load_checkpoint(checkpoint_path), adaptive=False)
+        built = time.perf_counter() - started
+        if with_memory.memory is None:
+            return
+        alone = model_predictor(load_checkpoint(checkpoint_path), adaptive=False, memory=False)
+        timings = {"memory": [], "alone": []}
+        for key in keys:  # interleaved, so both see the same machine state
+            for name, predictor in (("memory", with_memory), ("alone", alone)):
+                started = time.perf_counter()
+                predictor.observe(key)
+                predictor.ranked(3)
+                timings[name].append((time.perf_counter() - started) * 1000)
+        m, a = (timings[name][50:] for name in ("memory", "alone"))
+        print(
+            f"  memory of {with_memory.memory.size:,} keys: built in {built:.2f}s at load (1 thread); frozen guess "
+            f"p50 {percentile(m, 50):.3f} vs {percentile(a, 50):.3f} ms without, p99 {percentile(m, 99):.3f} vs "
+            f"{percentile(a, 99):.3f} ms"
+        )
+    finally:
+        torch.set_num_threads(threads)
 
 
 def main() -> None:
@@ -73,9 +127,11 @@ def main() -> None:
         print(
             f"\ntrained the default GRU on {text_path} in {time.perf_counter() - started:.0f}s "
             f"({outcome.result.epochs_run} epochs, {outcome.result.stopped}, refit {outcome.result.refit_epochs}); "
-            f"{outcome.result.adaptation.describe() if outcome.result.adaptation else ''}"
+            f"{outcome.result.adaptation.describe() if outcome.result.adaptation else ''}; "
+            f"{outcome.result.memory.describe() if outcome.result.memory else ''}"
         )
         compare(f"human-written text {text_path.name}", out, text)
+        memory_latency(out, text)
     print(f"\npeak RSS {peak_rss_mib():.0f} MiB")
 
 

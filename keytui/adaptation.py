@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from keytui.memory import MemorySettings, build_memory
 from keytui.predictors import NeuralPredictor
 
 # From sweeps on a synthetic masher and on a licence text: dynamic evaluation at 0.1 cost text 7 points, 0.01-0.03
@@ -128,13 +129,15 @@ class Trace:
         return float(np.mean(mixed.argmax(axis=1) == targets)) if len(targets) else 0.0
 
 
-def choose_adaptation(model, vocab, context: str, val_text: str) -> Adaptation:
-    """Score every candidate on the validation keys played adaptively; the best hit rate wins (ties: the first, in
-    the order learning rate, size, weight)."""
+def choose_adaptation(model, vocab, context: str, val_text: str, memory=None) -> Adaptation:
+    """Score every candidate on the validation keys played adaptively (with `memory` voting, as it will in play);
+    the best hit rate wins (ties: the first, in the order learning rate, size, weight)."""
     keys, warmup = val_text[:MAX_KEYS], context[-WARMUP_KEYS:]
     best: Adaptation | None = None
     for adapt_lr in LEARNING_RATES:
-        predictor = NeuralPredictor(copy.deepcopy(model), vocab, adaptive=True, adapt_lr=adapt_lr, cache_lambda=0.0)
+        predictor = NeuralPredictor(
+            copy.deepcopy(model), vocab, adaptive=True, adapt_lr=adapt_lr, cache_lambda=0.0, memory=memory
+        )
         trace = Trace(predictor, warmup, keys)
         for cache_size in CACHE_SIZES:
             cache, has_cache = trace.cache_guesses(predictor.cache_theta, cache_size)
@@ -145,7 +148,9 @@ def choose_adaptation(model, vocab, context: str, val_text: str) -> Adaptation:
     return best
 
 
-def model_predictor(checkpoint, *, adaptive: bool) -> NeuralPredictor:
-    """The checkpoint's model as a player, adapting (if asked) with the settings chosen when it was trained."""
+def model_predictor(checkpoint, *, adaptive: bool, memory: bool = True) -> NeuralPredictor:
+    """The checkpoint's model as a player, with the memory of its fitted keys if training chose one (and `memory`),
+    adapting (if asked) with the settings chosen when it was trained."""
     settings = Adaptation.from_json(checkpoint.meta.get("adaptation")).predictor_settings()
-    return NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive, **settings)
+    store = build_memory(checkpoint, MemorySettings.from_json(checkpoint.meta.get("memory"))) if memory else None
+    return NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive, memory=store, **settings)

@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="after early stopping, go on training on train + validation keys (default: on)",
     )
     train.add_argument(
+        "--memory",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let a memory of the training keys vote in each guess if it helps on validation keys (default: on)",
+    )
+    train.add_argument(
         "--share-key-caps",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -234,6 +240,7 @@ def _train_settings(args) -> tuple[dict, object]:
         max_seconds=args.max_seconds,
         refit=args.refit,
         refit_fraction=args.refit_fraction,
+        choose_memory=args.memory,
     )
     from keytui.models import ModelConfig
 
@@ -272,7 +279,7 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
     import threading
 
     from keytui.fit import fit_and_save
-    from keytui.training import AdaptationChosen, EpochDone, RefitStarted, TrainingStarted
+    from keytui.training import AdaptationChosen, EpochDone, MemoryChosen, RefitStarted, TrainingStarted
 
     log = sys.stderr if as_json else sys.stdout
 
@@ -292,6 +299,8 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
                 file=log,
                 flush=True,
             )
+        elif isinstance(event, MemoryChosen):
+            print(event.memory.describe(), file=log, flush=True)
         elif isinstance(event, AdaptationChosen):
             print(event.adaptation.describe(), file=log, flush=True)
         elif isinstance(event, RefitStarted):
@@ -321,6 +330,8 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
         "seconds": round(result.seconds, 2),
         "test": result.test.to_json() if result.test else None,
         "baselines": outcome.baselines,
+        "memory": result.memory.to_json() if result.memory else None,
+        "adaptation": result.adaptation.to_json() if result.adaptation else None,
     }
     if as_json:
         print(json.dumps(summary))

@@ -84,6 +84,7 @@ def fit_and_save(
             best_epoch=result.best_epoch,
             refit_epochs=result.refit_epochs,
             adaptation=result.adaptation.to_json() if result.adaptation else None,
+            memory=result.memory.to_json() if result.memory else None,
             seconds=round(result.seconds, 2),
             metrics={"val_loss": round(result.best_val_loss, 6), "test": result.test.to_json(), "baselines": baselines},
         )

@@ -156,7 +156,8 @@ class NeuralPredictor(Predictor):
       starting from the recurrent state the segment started in, and pulls the weights a little back towards the
       trained ones so a long game cannot drift arbitrarily far.
     Training chooses `adapt_lr`, `cache_lambda` and `cache_size` per model on its validation keys
-    (keytui/adaptation.py).
+    (keytui/adaptation.py). A `memory` of the keys the model was fitted on, when training chose one, votes in every
+    guess, frozen or adaptive (keytui/memory.py).
     """
 
     name = "model"
@@ -173,6 +174,7 @@ class NeuralPredictor(Predictor):
         cache_size: int = 300,
         cache_theta: float = 0.3,
         cache_lambda: float = 0.35,
+        memory=None,
     ) -> None:
         import torch
 
@@ -182,6 +184,7 @@ class NeuralPredictor(Predictor):
         self.vocab = vocab
         self.keys = [k for k in vocab.tokens if k != UNKNOWN]
         self.adaptive = adaptive
+        self.memory = memory  # a KeyMemory of the fitted keys (keytui/memory.py), mixed in before the cache
         self.adapt_every = adapt_every
         self.adapt_lr = adapt_lr
         self.adapt_decay = adapt_decay
@@ -221,6 +224,8 @@ class NeuralPredictor(Predictor):
         logits, feature, self.state = self.model.step_with_features(key_id, state_before)
         self.feature = feature.numpy()  # the top-layer output after this key: what the cache compares
         self._probs = self._to_probs(logits)
+        if self.memory is not None:
+            self._probs = self.memory.mix(self._probs, key_id, self.feature)
         if self.adaptive and self.cache_lambda > 0:
             self._update_cache(key_id, self.feature)
         if self.adaptive:
@@ -273,8 +278,16 @@ class NeuralPredictor(Predictor):
                 param.add_(trained - param, alpha=self.adapt_decay)
 
 
-def replay(predictor: Predictor, text: str, *, warmup: str = "", metrics: StreamingMetrics | None = None):
-    """Play `text` against `predictor`: it guesses each key before seeing it. `warmup` is observed unscored."""
+def replay(
+    predictor: Predictor,
+    text: str,
+    *,
+    warmup: str = "",
+    metrics: StreamingMetrics | None = None,
+    hits: list[bool] | None = None,
+):
+    """Play `text` against `predictor`: it guesses each key before seeing it. `warmup` is observed unscored.
+    `hits`, if given, receives whether each guess was right (for paired comparisons of two predictors)."""
     metrics = metrics or StreamingMetrics()
     for key in warmup:
         predictor.observe(key)
@@ -284,5 +297,7 @@ def replay(predictor: Predictor, text: str, *, warmup: str = "", metrics: Stream
             metrics.update(key, guesses, predictor.prob_of(key, probs))
         else:
             metrics.update(key, ["\x00"], 0.0)
+        if hits is not None:
+            hits.append(bool(guesses) and guesses[0] == key)
         predictor.observe(key)
     return metrics

@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from keytui.adaptation import Adaptation, choose_adaptation
 from keytui.errors import KeytuiError
+from keytui.memory import KeyMemory, MemorySettings, choose_memory, model_outputs
 from keytui.metrics import f1_from_ids
 from keytui.models import KeyModel, ModelConfig, detach_state
 from keytui.vocab import Vocab
@@ -56,6 +58,8 @@ class TrainConfig:
     refit_fraction: float = 0.5
     # Choose how fast the model learns while playing (keytui/adaptation.py) on the validation keys.
     choose_adaptation: bool = True
+    # Choose whether (and how much) a memory of the fitted keys votes in each guess (keytui/memory.py).
+    choose_memory: bool = True
     # An exponential moving average of the weights over about this many epochs (0 = off): validation, checkpoints
     # and the final model use the averaged weights, which generalise better than the last noisy step's. Counted in
     # epochs, not steps, so a 200-key corpus (one step an epoch) is averaged over as many epochs as 10,000 keys are.
@@ -180,6 +184,11 @@ class AdaptationChosen:
 
 
 @dataclass(frozen=True)
+class MemoryChosen:
+    memory: MemorySettings
+
+
+@dataclass(frozen=True)
 class BatchDone:
     epoch: int
     batch: int
@@ -238,6 +247,7 @@ class TrainResult:
     seconds: float = 0.0
     refit_epochs: int = 0  # epochs run on train + validation after early stopping
     adaptation: Adaptation | None = None  # how the model learns while playing, chosen on validation keys
+    memory: MemorySettings | None = None  # how much the memory of the fitted keys votes, chosen on validation keys
 
 
 @dataclass(frozen=True)
@@ -245,7 +255,7 @@ class TrainingFinished:
     result: TrainResult
 
 
-Event = TrainingStarted | BatchDone | EpochDone | AdaptationChosen | RefitStarted | TrainingFinished
+Event = TrainingStarted | BatchDone | EpochDone | MemoryChosen | AdaptationChosen | RefitStarted | TrainingFinished
 EventCallback = Callable[[Event], None]
 
 
@@ -368,6 +378,23 @@ class Trainer:
             return evaluate_windows(self.scored_model, ids, self.config.eval_window or self.config.seq_len, context)
         return evaluate_stream(self.scored_model, ids, context[-256:])
 
+    def evaluate_test(self, memory: MemorySettings | None = None) -> Evaluation:
+        """The test keys, read after the fitted ones; with the memory of the fitted keys voting when it has weight."""
+        fitted = torch.cat([self.train_ids, self.val_ids])
+        if memory is None or not memory.enabled:
+            return self.evaluate(self.test_ids, fitted)
+        sequence = torch.cat([fitted, self.test_ids])
+        features, logits = model_outputs(self.scored_model, sequence.tolist())
+        keys = len(self.vocab) - 1
+        store = KeyMemory(features[: len(fitted)], fitted.tolist(), keys, weight=memory.weight, theta=memory.theta)
+        queries = np.arange(len(fitted) - 1, len(sequence) - 1)  # the output after key j guesses key j + 1
+        vote, has_vote = store.votes(sequence.numpy()[queries], features[queries], memory.theta)
+        probs = torch.softmax(torch.from_numpy(logits[queries]).double(), dim=-1)
+        vote = torch.cat([torch.zeros(len(vote), 1, dtype=torch.float64), torch.from_numpy(vote)], dim=1)
+        weight = torch.from_numpy(has_vote).double().unsqueeze(1) * memory.weight
+        mixed = (1 - weight) * probs + weight * vote  # the unknown key keeps only the model's share
+        return _evaluation(mixed.clamp_min(1e-12).log().float(), self.test_ids)
+
     def _epoch_batches(self, ids: torch.Tensor, generator: torch.Generator):
         c = self.config
         if c.objective == "window":
@@ -479,11 +506,19 @@ class Trainer:
         except (_Cancelled, KeyboardInterrupt):
             stopped = "cancelled"
         refit_epochs = 0
-        adaptation = None
+        adaptation = memory = None
         if best_state is not None:
             model.load_state_dict(best_state)
+            if c.choose_memory and stopped != "cancelled":
+                memory = choose_memory(model, self.vocab, self.split.train, self.split.val)
+                emit(MemoryChosen(memory))
             if c.choose_adaptation and stopped != "cancelled":
-                adaptation = choose_adaptation(model, self.vocab, self.split.train, self.split.val)
+                train_memory = None
+                if memory is not None and memory.enabled:  # adaptation is chosen with the memory voting, as in play
+                    train_memory = KeyMemory.build(
+                        model, self.train_ids.tolist(), len(self.vocab) - 1, weight=memory.weight, theta=memory.theta
+                    )
+                adaptation = choose_adaptation(model, self.vocab, self.split.train, self.split.val, train_memory)
                 emit(AdaptationChosen(adaptation))
             if c.refit and stopped != "cancelled":
                 for group in optimizer.param_groups:  # the rate that found the chosen weights, not a decayed one
@@ -503,9 +538,10 @@ class Trainer:
             seconds=time.perf_counter() - started,
             refit_epochs=refit_epochs,
             adaptation=adaptation,
+            memory=memory,
         )
         if best_state is not None:
-            result.test = self.evaluate(self.test_ids, torch.cat([self.train_ids, self.val_ids]))
+            result.test = self.evaluate_test(memory)
         emit(TrainingFinished(result))
         return result
 

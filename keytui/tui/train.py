@@ -21,6 +21,7 @@ from keytui.training import (
     AdaptationChosen,
     BatchDone,
     EpochDone,
+    MemoryChosen,
     RefitStarted,
     TrainConfig,
     TrainingStarted,
@@ -200,6 +201,8 @@ class TrainScreen(Screen):
                 f"{event.train_keys:,} training keys, {event.val_keys:,} validation, {event.test_keys:,} test; "
                 f"{event.parameters:,} parameters"
             )
+        elif isinstance(event, MemoryChosen):
+            self._log(event.memory.describe())
         elif isinstance(event, AdaptationChosen):
             self._log(event.adaptation.describe())
         elif isinstance(event, RefitStarted):
