@@ -59,11 +59,13 @@ def test_train_eval_and_play_headless(home, capsys, monkeypatch, small_text):
         "1",
         "--seq-len",
         "32",
+        "--no-memory",
         "--json",
     )
     assert code == 0, err
     summary = json.loads(out)
     assert summary["checkpoint"].endswith("m.safetensors") and summary["epochs"] == 2
+    assert summary["memory"] is None and "memory of the training keys" not in err
     assert "epoch   1/2" in err  # progress lines go to stderr when stdout carries JSON
     code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--json")
     report = json.loads(out)
@@ -105,6 +107,7 @@ def test_train_text_output_and_reference_preset_validation(home, capsys, small_t
         "--headless",
     )
     assert code == 0 and "epoch   1/1" in out and "saved" in out and "baseline ngram" in out
+    assert "memory of the training keys" in out  # chosen by default, for attention models too
 
 
 @pytest.mark.parametrize(
