@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from keytui.memory import MemorySettings, build_memory
+from keytui.memory import MemorySettings, build_memory, mixed_hit_rate
 from keytui.predictors import NeuralPredictor
 
 # From sweeps on a synthetic masher and on a licence text: dynamic evaluation at 0.1 cost text 7 points, 0.01-0.03
@@ -124,9 +124,7 @@ class Trace:
         return cache, has_cache
 
     def hit_rate(self, cache_lambda: float, cache: np.ndarray, has_cache: np.ndarray) -> float:
-        own, targets = self._scored_guesses, self._scored_targets
-        mixed = np.where(has_cache[:, None], (1 - cache_lambda) * own + cache_lambda * cache, own)
-        return float(np.mean(mixed.argmax(axis=1) == targets)) if len(targets) else 0.0
+        return mixed_hit_rate(self._scored_guesses, cache, has_cache, cache_lambda, self._scored_targets)
 
 
 def choose_adaptation(model, vocab, context: str, val_text: str, memory=None) -> Adaptation:

@@ -154,14 +154,21 @@ def _runs(sorted_keys: np.ndarray, items: np.ndarray):
         yield int(sorted_keys[start]), items[start:stop]
 
 
+def mix_votes(own: np.ndarray, vote: np.ndarray, has_vote: np.ndarray, weight: float) -> np.ndarray:
+    """Many guesses at once, each mixed with its vote (memory or cache) where it has one, as `KeyMemory.mix` and
+    the predictor's cache mix a single guess."""
+    return np.where(has_vote[:, None], (1 - weight) * own + weight * vote, own)
+
+
 def mixed_hit_rate(own: np.ndarray, vote: np.ndarray, has_vote: np.ndarray, weight: float, targets) -> float:
-    mixed = np.where(has_vote[:, None], (1 - weight) * own + weight * vote, own)
+    mixed = mix_votes(own, vote, has_vote, weight)
     return float(np.mean(mixed.argmax(axis=1) == targets)) if len(targets) else 0.0
 
 
-def choose_memory(model, vocab, train_text: str, val_text: str) -> MemorySettings:
+def choose_memory(model, vocab, train_text: str, val_text: str) -> tuple[MemorySettings, KeyMemory | None]:
     """Score every (weight, sharpness) on the validation keys, read by the model after the training keys, with a
-    memory of the training keys only; the best hit rate wins (ties: the first, so no memory unless it helps)."""
+    memory of the training keys only; the best hit rate wins (ties: the first, so no memory unless it helps).
+    Returns the choice and, when it is a memory, that memory of the training keys (to choose the adaptation with)."""
     train_ids, val_ids = vocab.encode(train_text), vocab.encode(val_text)
     features, logits = model_outputs(model, train_ids + val_ids)
     num_keys = len(vocab) - 1
@@ -179,7 +186,10 @@ def choose_memory(model, vocab, train_text: str, val_text: str) -> MemorySetting
             hit_rate = mixed_hit_rate(own, vote, has_vote, weight, targets)
             if best is None or hit_rate > best.hit_rate:
                 best = MemorySettings(weight, theta if weight > 0 else MemorySettings.theta, round(hit_rate, 6))
-    return best
+    if not best.enabled:
+        return best, None
+    memory.weight, memory.theta = best.weight, best.theta
+    return best, memory
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

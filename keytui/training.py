@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from keytui.adaptation import Adaptation, choose_adaptation
 from keytui.errors import KeytuiError
-from keytui.memory import KeyMemory, MemorySettings, choose_memory, model_outputs
+from keytui.memory import KeyMemory, MemorySettings, choose_memory, mix_votes, model_outputs
 from keytui.metrics import f1_from_ids
 from keytui.models import KeyModel, ModelConfig, detach_state
 from keytui.vocab import Vocab
@@ -389,10 +389,9 @@ class Trainer:
         store = KeyMemory(features[: len(fitted)], fitted.tolist(), keys, weight=memory.weight, theta=memory.theta)
         queries = np.arange(len(fitted) - 1, len(sequence) - 1)  # the output after key j guesses key j + 1
         vote, has_vote = store.votes(sequence.numpy()[queries], features[queries], memory.theta)
-        probs = torch.softmax(torch.from_numpy(logits[queries]).double(), dim=-1)
-        vote = torch.cat([torch.zeros(len(vote), 1, dtype=torch.float64), torch.from_numpy(vote)], dim=1)
-        weight = torch.from_numpy(has_vote).double().unsqueeze(1) * memory.weight
-        mixed = (1 - weight) * probs + weight * vote  # the unknown key keeps only the model's share
+        probs = torch.softmax(torch.from_numpy(logits[queries]).double(), dim=-1).numpy()
+        vote = np.pad(vote, ((0, 0), (1, 0)))  # the unknown key (id 0) gets no vote: it keeps the model's share
+        mixed = torch.from_numpy(mix_votes(probs, vote, has_vote, memory.weight))
         return _evaluation(mixed.clamp_min(1e-12).log().float(), self.test_ids)
 
     def _epoch_batches(self, ids: torch.Tensor, generator: torch.Generator):
@@ -509,15 +508,11 @@ class Trainer:
         adaptation = memory = None
         if best_state is not None:
             model.load_state_dict(best_state)
+            train_memory = None  # the adaptation is chosen with the memory voting, as it will in play
             if c.choose_memory and stopped != "cancelled":
-                memory = choose_memory(model, self.vocab, self.split.train, self.split.val)
+                memory, train_memory = choose_memory(model, self.vocab, self.split.train, self.split.val)
                 emit(MemoryChosen(memory))
             if c.choose_adaptation and stopped != "cancelled":
-                train_memory = None
-                if memory is not None and memory.enabled:  # adaptation is chosen with the memory voting, as in play
-                    train_memory = KeyMemory.build(
-                        model, self.train_ids.tolist(), len(self.vocab) - 1, weight=memory.weight, theta=memory.theta
-                    )
                 adaptation = choose_adaptation(model, self.vocab, self.split.train, self.split.val, train_memory)
                 emit(AdaptationChosen(adaptation))
             if c.refit and stopped != "cancelled":

@@ -118,10 +118,11 @@ def test_the_choice_is_what_replaying_the_validation_keys_scores():
     vocab = Vocab.from_text(train + val)
     torch.manual_seed(0)
     model = KeyModel(ModelConfig(vocab_size=len(vocab), hidden_size=32, num_layers=1, embedding_dim=8)).eval()
-    chosen = choose_memory(model, vocab, train, val)
+    chosen, train_memory = choose_memory(model, vocab, train, val)
     assert chosen.enabled, "recalling the phrase should beat an untrained model's guesses"
     assert chosen.weight in WEIGHTS
     memory = KeyMemory.build(model, vocab.encode(train), len(vocab) - 1, weight=chosen.weight, theta=chosen.theta)
+    assert (train_memory.weight, train_memory.theta, train_memory.size) == (chosen.weight, chosen.theta, memory.size)
     predictor = NeuralPredictor(model, vocab, memory=memory)
     hit_rate = replay(predictor, val, warmup=train).hit_rate
     assert chosen.hit_rate == pytest.approx(hit_rate, abs=1e-6)
