@@ -145,6 +145,8 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
         assert len(screen.query_one("LossPlot").val) == 2
         batch_bar = screen.query_one("#batch-bar")
         assert batch_bar.total > 0 and batch_bar.progress == batch_bar.total  # batch messages reached the screen
+        log = "\n".join(screen.query_one("#train-log").lines)
+        assert "memory of the training keys" in log and "adaptive play" in log  # what training chose is shown
 
 
 async def test_train_screen_cancel_keeps_the_best_checkpoint(workspace, small_text):
