@@ -22,6 +22,13 @@ class KeytuiApp(App):
         self.start_screen = screen
         self.options = options
 
+    def notify(self, message: str, *, markup: bool = False, **options: Any) -> None:  # type: ignore[override]
+        """Notifications carry names and error messages a player chose: plain text, never markup.
+
+        Screens call `self.notify(...)`, which always passes `markup=True` up here; it is overridden on purpose.
+        """
+        super().notify(message, markup=False, **options)
+
     def on_mount(self) -> None:
         from keytui.tui.home import HomeScreen
 

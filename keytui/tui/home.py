@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -59,7 +60,7 @@ class HomeScreen(Screen):
         corpora.clear_options()
         for path in workspace.list_corpora():
             keys = path.stat().st_size
-            corpora.add_option(Option(f"{path.stem}  ({keys:,} bytes)", id=str(path)))
+            corpora.add_option(Option(Content(f"{path.stem}  ({keys:,} bytes)"), id=str(path)))  # not markup
         models.clear_options()
         for path in workspace.list_checkpoints():
             try:
@@ -68,7 +69,7 @@ class HomeScreen(Screen):
                 detail = f"{meta['model']['arch']}, test hit {test['accuracy']:.0%}" if test else meta["model"]["arch"]
             except (KeytuiError, KeyError):
                 detail = "unreadable"
-            models.add_option(Option(f"{path.stem}  ({detail})", id=str(path)))
+            models.add_option(Option(Content(f"{path.stem}  ({detail})"), id=str(path)))
         self._reselect(corpora, chosen_corpus)
         self._reselect(models, chosen_model, prefer=workspace.newest_checkpoint())
         self._show_selection()
@@ -99,7 +100,9 @@ class HomeScreen(Screen):
         corpus, model = self.selected_corpus(), self.selected_model()
         corpus_name = Path(corpus).stem if corpus else "—"
         model_name = Path(model).stem if model else "—"
-        self.query_one("#selection", Static).update(f"corpus: [b]{corpus_name}[/b]    model: [b]{model_name}[/b]")
+        self.query_one("#selection", Static).update(
+            Content.from_markup("corpus: [b]$corpus[/b]    model: [b]$model[/b]", corpus=corpus_name, model=model_name)
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         getattr(self, f"action_{event.button.id}")()

@@ -9,6 +9,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, Static
 
@@ -23,7 +24,8 @@ from keytui.tui.widgets.hit_rate import HitRateTrace
 
 
 def shown(key: str) -> str:
-    return "␣" if key == " " else escape(key)
+    """A key as plain text (space made visible): it goes into markup only as a $variable or a Content part."""
+    return "␣" if key == " " else key
 
 
 class PlayScreen(Screen):
@@ -75,7 +77,9 @@ class PlayScreen(Screen):
             if self.corpus_path is not None:
                 self.writer = CorpusWriter(self.corpus_path)
         except KeytuiError as exc:
-            self.query_one("#play-title", Static).update(f"[b red]Cannot play:[/] {exc}")
+            self.query_one("#play-title", Static).update(
+                Content.from_markup("[b red]Cannot play:[/] $error", error=str(exc))
+            )
             self.notify(str(exc), severity="error", timeout=10)
             return
         predictor = model_predictor(checkpoint, adaptive=self.adaptive)
@@ -116,16 +120,21 @@ class PlayScreen(Screen):
         game = self.game
         if game is None:
             return
-        keep = f"played keys go to corpus [b]{self.corpus_path.stem}[/b]" if self.writer else "played keys not kept"
         sealed = "the guess is sealed until your key lands."
         mode = "dodge mode: the guess is shown, avoid it!" if self.dodge else sealed
+        title = "Model [b]$model[/b] vs you. Type at random; $mode (" + (
+            "played keys go to corpus [b]$corpus[/b])" if self.writer else "played keys not kept)"
+        )
+        corpus = self.corpus_path.stem if self.corpus_path else ""
         self.query_one("#play-title", Static).update(
-            f"Model [b]{self.model_path.stem}[/b] vs you. Type at random; {mode} ({keep})"
+            Content.from_markup(title, model=self.model_path.stem, mode=mode, corpus=corpus)
         )
         guess = game.guess
         if self.dodge:
             self.query_one("#guess", Static).update(
-                f"next guess: [b]{shown(guess.top[0])}[/b]  ({guess.confidence:.0%} sure)"
+                Content.from_markup(
+                    "next guess: [b]$key[/b]  ($sure sure)", key=shown(guess.top[0]), sure=f"{guess.confidence:.0%}"
+                )
             )
         else:
             self.query_one("#guess", Static).update("next guess: [b]▒[/b] (sealed)")
@@ -133,15 +142,23 @@ class PlayScreen(Screen):
         if last is not None:
             verdict = "[b green]HIT[/]" if last.hit else ("[b yellow]top-3[/]" if last.top3_hit else "[b red]miss[/]")
             self.query_one("#result", Static).update(
-                f"you pressed [b]{shown(last.key)}[/b], it guessed [b]{shown(last.guess.top[0])}[/b]  {verdict}"
+                Content.from_markup(
+                    f"you pressed [b]$key[/b], it guessed [b]$guess[/b]  {verdict}",
+                    key=shown(last.key),
+                    guess=shown(last.guess.top[0]),
+                )
             )
-            top3 = "  ".join(f"{shown(k)}" for k in last.guess.top[:3])
-            self.query_one("#top3", Static).update(f"its top-3 was: {top3}   confidence {last.guess.confidence:.0%}")
+            top3 = "  ".join(shown(k) for k in last.guess.top[:3])
+            self.query_one("#top3", Static).update(
+                Content.from_markup(
+                    "its top-3 was: $top3   confidence $sure", top3=top3, sure=f"{last.guess.confidence:.0%}"
+                )
+            )
         else:
             self.query_one("#result", Static).update("press any key to start")
             self.query_one("#top3", Static).update("")
-        history = "".join(f"[{'green' if r.hit else 'red'}]{shown(r.key)}[/]" for r in game.history)
-        self.query_one("#history", Static).update(f"last keys: {history}" if history else "")
+        history = [(shown(r.key), "green" if r.hit else "red") for r in game.history]
+        self.query_one("#history", Static).update(Content.assemble("last keys: ", *history) if history else "")
         total = game.total
         model, baseline = total.model, total.baseline
         self.query_one("#scores", Static).update(
@@ -157,7 +174,7 @@ class PlayScreen(Screen):
         self.query_one("#rolling", HitRateTrace).update_rates(game.rolling_rates, verdict.chance)
         self.query_one("#round-bar", ProgressBar).update(progress=game.round.n)
         style = "b red" if verdict.predictable else "b green"
-        self.query_one("#verdict", Static).update(f"[{style}]{escape(verdict.text)}[/]")
+        self.query_one("#verdict", Static).update(Content.from_markup(f"[{style}]$text[/]", text=verdict.text))
 
     def action_toggle_dodge(self) -> None:
         self.dodge = not self.dodge
@@ -170,7 +187,7 @@ class PlayScreen(Screen):
         elif self.corpus_path is not None and self.game is not None:
             try:
                 self.writer = self.game.recorder = CorpusWriter(self.corpus_path)
-                self.notify(f"Played keys are appended to {self.corpus_path.stem}.")
+                self.notify(f"Played keys are appended to {self.corpus_path.stem}.", markup=False)
             except KeytuiError as exc:
                 self.notify(str(exc), severity="error")
         self._refresh()
@@ -212,7 +229,7 @@ class RoundResults(ModalScreen):
                 f"weighted F1  {model['weighted_f1']:.3f}\n"
                 f"bits per key {model['bits_per_char']:.2f}\n"
                 f"chance       {chance['uniform']:.1%} uniform, {chance['majority']:.1%} majority key\n\n"
-                f"{escape(s['verdict']['text'])}",
+                f"{escape(s['verdict']['text'])}",  # figures only: no key or name reaches this markup
                 id="results-body",
             )
             yield Button("Next round (Enter)", id="next", variant="primary")

@@ -10,6 +10,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
@@ -84,7 +85,11 @@ class RecordScreen(Screen):
         self.keys = len(existing)
         action = "Appending to" if existing else "Recording into"
         self.query_one("#record-title", Static).update(
-            f"{action} [b]{self.corpus_path.stem}[/b]: mash keys at random. Pasting is not typing: it is refused."
+            Content.from_markup(  # names and keys go in as $variables: plain text, never markup
+                "$action [b]$name[/b]: mash keys at random. Pasting is not typing: it is refused.",
+                action=action,
+                name=self.corpus_path.stem,
+            )
         )
         if self.chart_interval is not None:  # charts redraw at a steady rate, however fast the keys come
             self.set_interval(self.chart_interval, self._refresh_charts)
@@ -93,7 +98,9 @@ class RecordScreen(Screen):
 
     def _refuse(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)
-        self.query_one("#record-title", Static).update(f"[b red]Cannot record:[/] {message}")
+        self.query_one("#record-title", Static).update(
+            Content.from_markup("[b red]Cannot record:[/] $message", message=message)
+        )
 
     def on_key(self, event: events.Key) -> None:
         character = typed_character(event)
@@ -144,7 +151,8 @@ class RecordScreen(Screen):
             f"{self.keys_per_second():4.1f} keys/s   {len(self.counts)} distinct{state}"
         )
         stream = "".join(self.recent).replace(" ", "␣")
-        self.query_one("#stream", Static).update(f"last keys: [b]{stream}[/b]" if stream else "last keys: —")
+        shown = Content.from_markup("last keys: [b]$stream[/b]", stream=stream) if stream else "last keys: —"
+        self.query_one("#stream", Static).update(shown)  # `[` then `/` in markup would be a closing tag
 
     def _refresh_charts(self) -> None:
         self._refresh_stats()  # keys/s decays while idle

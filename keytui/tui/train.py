@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
 
@@ -103,10 +104,10 @@ class TrainScreen(Screen):
                 yield Log(id="train-log", max_lines=500)
         yield Footer()
 
-    def _corpus_options(self) -> list[tuple[str, str]]:
-        options = [(p.stem, str(p)) for p in self.app.workspace.list_corpora()]
+    def _corpus_options(self) -> list[tuple[Content, str]]:
+        options = [(Content(p.stem), str(p)) for p in self.app.workspace.list_corpora()]  # a name is not markup
         if str(self.corpus_path) not in [value for _, value in options]:
-            options.insert(0, (self.corpus_path.stem, str(self.corpus_path)))
+            options.insert(0, (Content(self.corpus_path.stem), str(self.corpus_path)))
         return options
 
     def on_mount(self) -> None:
@@ -155,7 +156,9 @@ class TrainScreen(Screen):
             text = read_corpus(corpus_path)
         except KeytuiError as exc:
             self.notify(str(exc), severity="error", timeout=8)
-            self.query_one("#train-status", Static).update(f"[b red]Cannot train:[/] {exc}")
+            self.query_one("#train-status", Static).update(
+                Content.from_markup("[b red]Cannot train:[/] $error", error=str(exc))
+            )
             return
         out = Path(self.out) if self.out else self.app.workspace.checkpoints / f"{corpus_path.stem}.safetensors"
         self.running = True
@@ -163,7 +166,9 @@ class TrainScreen(Screen):
         self.epochs_seen.clear()
         self.query_one("#start", Button).disabled = True
         self.query_one("#cancel", Button).disabled = False
-        self.query_one("#train-status", Static).update(f"Training on [b]{corpus_path.stem}[/b] → {out.name}")
+        self.query_one("#train-status", Static).update(
+            Content.from_markup("Training on [b]$corpus[/b] → $out", corpus=corpus_path.stem, out=out.name)
+        )
         self.train_worker(text, corpus_path.stem, out, model_settings, config)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
@@ -237,7 +242,7 @@ class TrainScreen(Screen):
         test = result.test
         lines = [
             f"[b]{result.stopped.replace('_', ' ')}[/b] after {result.epochs_run} epochs "
-            f"({result.seconds:.0f}s); best epoch {result.best_epoch}. Saved [b]{outcome.checkpoint.name}[/b]"
+            f"({result.seconds:.0f}s); best epoch {result.best_epoch}. Saved [b]$saved[/b]"
         ]
         if test is not None:
             lines.append(
@@ -245,13 +250,17 @@ class TrainScreen(Screen):
                 f"{test.macro_f1:.3f}  weighted F1 {test.weighted_f1:.3f}"
             )
             lines.append("   ".join(f"{name}: hit {s['hit_rate']:.1%}" for name, s in outcome.baselines.items()))
-        self.query_one("#train-status", Static).update("\n".join(lines))
+        self.query_one("#train-status", Static).update(
+            Content.from_markup("\n".join(lines), saved=outcome.checkpoint.name)
+        )
         self._log(f"saved {outcome.checkpoint}")
         self.notify(f"Model saved: {outcome.checkpoint.name}")
 
     def on_training_failed(self, message: TrainingFailed) -> None:
         self._finish()
-        self.query_one("#train-status", Static).update(f"[b red]Training failed:[/] {message.error}")
+        self.query_one("#train-status", Static).update(
+            Content.from_markup("[b red]Training failed:[/] $error", error=message.error)
+        )
         self.notify(message.error, severity="error", timeout=10)
 
     def _finish(self) -> None:
