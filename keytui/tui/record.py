@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from keytui.corpus import CorpusWriter, read_corpus
 from keytui.errors import KeytuiError
+from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.tui.keys import typed_character
 from keytui.tui.widgets.frequency import FrequencyChart
 from keytui.tui.widgets.keyboard import KeyboardHeatmap
@@ -41,9 +42,12 @@ class RecordScreen(Screen):
         timestamps: bool = True,
         clock=time.monotonic,
         chart_interval: float | None = 0.2,
+        layout: str = DEFAULT_LAYOUT,
     ) -> None:
-        """`chart_interval`: seconds between chart redraws (None redraws on every key, for deterministic tests)."""
+        """`chart_interval`: seconds between chart redraws (None redraws on every key, for deterministic tests).
+        `layout`: the keyboard layout the heatmap draws."""
         super().__init__()
+        self.keyboard_layout = layout
         self.chart_interval = chart_interval
         self.corpus_path = Path(corpus)
         self.goal = goal
@@ -64,7 +68,7 @@ class RecordScreen(Screen):
             yield Static(id="stream", classes="stream")
             with Horizontal(id="record-charts"):
                 yield FrequencyChart(id="frequency")
-                yield KeyboardHeatmap(id="heatmap")
+                yield KeyboardHeatmap(layout=self.keyboard_layout, id="heatmap")
         yield Footer()
 
     def on_mount(self) -> None:
