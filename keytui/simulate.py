@@ -1,17 +1,35 @@
-"""A synthetic keyboard masher, clearly labelled as such: for the demo corpus and for tests.
+"""Synthetic keyboard mashers, clearly labelled as such: for the demo corpus, tests, benchmarks and pretraining.
 
-It models a QWERTY keyboard with two hands of fingers. Each persona has a home position, a habit of rolling to a
-neighbouring key, of alternating hands, of repeating little motifs it has typed before, of typing in bursts, and of
-hitting the space bar now and then. Real people have habits like these, which is exactly what makes them predictable.
+Two families:
+- the four original personas (masher, roller, drummer, chaotic): a home position per hand on qwerty, a habit of
+  rolling to a neighbouring key, of alternating hands, of replaying little motifs typed before, of repeating a finger
+  pattern, and of hitting the space bar now and then. `simulate()` still types exactly what it always typed.
+- random typists (`random_typist(seed, layout=...)`), drawn over wide ranges of the same habits and more, on any
+  layout: favourite keys and motifs, repeats, home-row bias, roll direction, words of a typical length (bursts
+  between spaces), shift, and strategy drift (two or three modes, each with its own hands and habits, switching now
+  and then).
+
+Every typist is exact about itself: at every step it can say the true distribution of its next key given its
+hidden state (which hand it is on, its mode, how far into a motif it is), because it draws each key from that very
+distribution. `simulate_with_oracle()` returns those distributions with the text, so a benchmark can report "the best
+any predictor could do": the expected hit rate of always guessing the oracle's most likely key, and its entropy in
+bits per key. That limit knows the hidden state, which no predictor reading keys can; for typists whose hidden state
+is a small finite set (a random typist without motifs: mode x hand), `BayesFilter` is the exact keys-only optimum
+(an HMM forward filter), and the gap between the two says how much the hidden state is worth.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from keytui.errors import KeytuiError
-from keytui.keyboard import SHIFTED, key_positions
+from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS, SHIFTED, SPACE, get_layout, key_positions
+
+# ---- the original personas ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -37,14 +55,30 @@ PERSONAS = {
     "drummer": Persona("drummer", "drums little motifs over and over", 0.3, 0.6, 0.45, 0.08, 0.2, 1.3, 0.0),
     "chaotic": Persona("chaotic", "tries hard to be random (almost manages)", 0.15, 0.5, 0.03, 0.05, 0.05, 2.2, 0.05),
 }
+MOTIF_WINDOW = 60  # the original personas replay motifs from the last 60 keys
+MOTIF_LENGTHS = (2, 3, 4, 5)
 
 
-def simulate(persona: str, keys: int, seed: int = 0) -> str:
+def _check(persona: str, keys: int) -> Persona:
     if persona not in PERSONAS:
         raise KeytuiError(f"unknown persona {persona!r}; choose one of {', '.join(PERSONAS)}")
     if keys < 1:
         raise KeytuiError("--keys must be at least 1")
-    p = PERSONAS[persona]
+    return PERSONAS[persona]
+
+
+def simulate(persona: str, keys: int, seed: int = 0) -> str:
+    """`keys` keystrokes of one of the original personas (the same text for the same seed, release after release)."""
+    return _simulate_persona(_check(persona, keys), keys, seed, None)
+
+
+def _shift_char(key: str) -> str:
+    return SHIFTED.get(key, key.upper())
+
+
+def _simulate_persona(p: Persona, keys: int, seed: int, oracle: _PersonaOracle | None) -> str:
+    """The original generator. With `oracle`, it also records, before each key, the exact distribution that key was
+    drawn from (it changes nothing the generator draws: the same random numbers in the same order)."""
     rng = random.Random(seed)
     positions = key_positions()
     left = [k for k, (x, _) in positions.items() if x < 5.5]
@@ -61,18 +95,25 @@ def simulate(persona: str, keys: int, seed: int = 0) -> str:
         return pow(2.718, -distance2 / (2 * p.spread**2))
 
     weights = {hand: [weight(k, homes[hand]) for k in keys_] for hand, keys_ in (("left", left), ("right", right))}
+    if oracle is not None:
+        oracle.prepare(p, left, right, weights, neighbours)
     out: list[str] = []
     hand = "left"
     last = rng.choice(left)
     while len(out) < keys:
+        if oracle is not None:
+            oracle.before_step(out, hand, last)
         r = rng.random()
         if r < p.space and out and out[-1] != " ":
             out.append(" ")
             continue
         if r < p.space + p.motif and len(out) > 12:
             length = rng.randint(2, 5)
-            start = rng.randrange(max(1, len(out) - 60), len(out) - length)
-            out.extend(out[start : start + length])
+            start = rng.randrange(max(1, len(out) - MOTIF_WINDOW), len(out) - length)
+            motif = out[start : start + length]
+            if oracle is not None:
+                oracle.motif(motif)
+            out.extend(motif)
             last = out[-1] if out[-1] != " " else last
             continue
         if rng.random() < p.roll and last in neighbours:
@@ -86,6 +127,491 @@ def simulate(persona: str, keys: int, seed: int = 0) -> str:
             key = out[-2]  # the finger pattern repeats: ...a s a s...
         last = key if key in positions else last
         if p.shift and rng.random() < p.shift:
-            key = SHIFTED.get(key, key.upper())
+            key = _shift_char(key)
         out.append(key)
     return "".join(out[:keys])
+
+
+class _PersonaOracle:
+    """The exact next-key distribution of an original persona, given its hidden state (its hand, and the rest of
+    a motif it is replaying), computed beside the generator."""
+
+    def __init__(self, keys: list[str], limit: int) -> None:
+        self.keys = keys
+        self.index = {k: i for i, k in enumerate(keys)}
+        self.limit = limit
+        self.rows: list[np.ndarray] = []
+
+    def prepare(self, p: Persona, left, right, weights, neighbours) -> None:
+        self.p = p
+        size = len(self.keys)
+        self.pool = {}
+        for hand, pool in (("left", left), ("right", right)):
+            vector = np.zeros(size)
+            total = sum(weights[hand])
+            for key, w in zip(pool, weights[hand], strict=True):
+                vector[self.index[key]] += w / total
+            self.pool[hand] = vector
+        self.rolls = {}
+        for key, near in neighbours.items():
+            vector = np.zeros(size)
+            for other in near:
+                vector[self.index[other]] += 1 / len(near)
+            self.rolls[key] = vector
+        self.shift_of = np.array([self.index[_shift_char(k)] for k in self.keys])
+
+    def _one(self, key: str) -> np.ndarray:
+        vector = np.zeros(len(self.keys))
+        vector[self.index[key]] = 1.0
+        return vector
+
+    def before_step(self, out: list[str], hand: str, last: str) -> None:
+        p, n = self.p, len(out)
+        if len(self.rows) >= self.limit:
+            return
+        can_space = bool(out) and out[-1] != " "
+        p_space = p.space if can_space else 0.0
+        p_motif = (p.space + p.motif - p_space) if n > 12 else 0.0
+        other = "right" if hand == "left" else "left"
+        fresh = p.alternate * self.pool[other] + (1 - p.alternate) * self.pool[hand]
+        # after a motif ending in a shifted key, `last` is off the neighbour map and the roll never happens
+        normal = p.roll * self.rolls[last] + (1 - p.roll) * fresh if last in self.rolls else fresh
+        if n >= 2 and out[-2] != " ":
+            normal = p.burst * self._one(out[-2]) + (1 - p.burst) * normal
+        if p.shift:
+            shifted = np.zeros_like(normal)
+            np.add.at(shifted, self.shift_of, normal)
+            normal = (1 - p.shift) * normal + p.shift * shifted
+        row = (1 - p_space - p_motif) * normal
+        if p_space:
+            row[self.index[" "]] += p_space
+        if p_motif:
+            first = np.zeros(len(self.keys))
+            for length in MOTIF_LENGTHS:
+                starts = range(max(1, n - MOTIF_WINDOW), n - length)
+                for start in starts:
+                    first[self.index[out[start]]] += 1 / (len(MOTIF_LENGTHS) * len(starts))
+            row += p_motif * first
+        self.rows.append(row)
+
+    def motif(self, keys: list[str]) -> None:
+        # the motif's first key was drawn from the row just recorded; the rest follow for certain
+        for key in keys[1:]:
+            if len(self.rows) < self.limit:
+                self.rows.append(self._one(key))
+
+
+# ---- random typists -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One strategy of a random typist: where its hands rest and how it moves them."""
+
+    homes: tuple[tuple[float, float], tuple[float, float]]  # (x, y) of the left and right hand's centre
+    spread: float  # how far the hands wander from their centre (key widths)
+    home_row: float  # extra weight of home-row keys
+    alternate: float  # chance a fresh key is on the other hand
+    roll: float  # chance of rolling to a neighbour of the last key
+    roll_direction: float  # > 0: rolls rightwards, < 0: leftwards
+    repeat: float  # chance of pressing the last key again
+    burst: float  # chance of the key two back (a s a s ...)
+    favourites: tuple[tuple[str, float], ...] = ()  # key cap -> extra weight
+
+
+@dataclass(frozen=True)
+class TypistParams:
+    layout: str
+    modes: tuple[Mode, ...]
+    switch: float  # chance per key of changing mode (strategy drift)
+    word_length: float  # keys between spaces, on average (0: no spaces)
+    shift: float  # chance a fresh key is typed with shift
+    motifs: tuple[str, ...] = ()  # favourite motifs, typed whole
+    motif: float = 0.0  # chance of starting a favourite motif
+    copy: float = 0.0  # chance of replaying a fragment of the last `copy_window` keys
+    copy_window: int = 40
+
+
+class Typist:
+    """A synthetic typist whose every key is drawn from an explicit distribution, so it can say that distribution.
+
+    Hidden state: the mode (strategy), the hand the last fresh key was typed with, and the keys still to come of a
+    motif or replayed fragment. Everything else it uses (the last keys, how long since a space) is in the text.
+    """
+
+    def __init__(self, params: TypistParams, name: str = "typist") -> None:
+        self.params = params
+        self.name = name
+        self.layout = get_layout(params.layout)
+        self.keys: list[str] = list(self.layout.characters)
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.space_id = self.index[SPACE]
+        size = len(self.keys)
+        caps = [k for row in self.layout.rows[:4] for k in row]
+        shifted_of = {key.cap: c for c, key in self.layout.keys.items() if key.shift}  # cap -> its shifted character
+        cap_ids = np.array([self.index[k.cap] for k in caps])
+        shifted_ids = np.array([self.index[shifted_of.get(k.cap, k.cap)] for k in caps], dtype=np.int64)
+        xs = np.array([k.x for k in caps])
+        ys = np.array([k.y for k in caps])
+        hands = np.array([k.hand == "left" for k in caps])
+        # pool[m][h]: a fresh key for hand h in mode m; mix[m][h]: the same after the alternation choice
+        self.pool = np.zeros((len(params.modes), 2, size))
+        self.rolls = np.zeros((len(params.modes), size, size))
+        self.can_roll = np.zeros(size, dtype=bool)
+        for m, mode in enumerate(params.modes):
+            favourite = {cap: w for cap, w in mode.favourites}
+            for h, (hx, hy) in enumerate(mode.homes):
+                on_hand = hands if h == 0 else ~hands
+                d2 = (xs - hx) ** 2 + (ys - hy) ** 2
+                w = np.exp(-d2 / (2 * mode.spread**2)) * np.where(ys == 2, mode.home_row, 1.0) * on_hand
+                w = w * np.array([favourite.get(k.cap, 1.0) for k in caps])
+                w = w / w.sum()
+                vector = np.zeros(size)
+                np.add.at(vector, cap_ids, w * (1 - params.shift))
+                np.add.at(vector, shifted_ids, w * params.shift)
+                self.pool[m, h] = vector
+            for i, k in enumerate(caps):
+                near = [self.layout.key(c) for c in self.layout.neighbours(k.cap) if c != SPACE]
+                if not near:
+                    continue
+                w = np.array([math.exp(mode.roll_direction * (n.x - k.x)) for n in near])
+                w = w / w.sum()
+                row = np.zeros(size)
+                for n, wn in zip(near, w, strict=True):
+                    row[self.index[n.cap]] += wn * (1 - params.shift)
+                    row[self.index[shifted_of.get(n.cap, n.cap)]] += wn * params.shift
+                # a shifted key rolls like its cap
+                for source in {cap_ids[i], shifted_ids[i]}:
+                    self.rolls[m, source] = row
+                    self.can_roll[source] = True
+        self.mix = np.stack(
+            [
+                np.stack(
+                    [(1 - mode.alternate) * self.pool[m, h] + mode.alternate * self.pool[m, 1 - h] for h in (0, 1)]
+                )
+                for m, mode in enumerate(params.modes)
+            ]
+        )
+        self.motif_ids = [np.array([self.index[c] for c in motif]) for motif in params.motifs]
+        self.motif_first = np.zeros(size)
+        for ids in self.motif_ids:
+            self.motif_first[ids[0]] += 1 / len(self.motif_ids)
+
+    @property
+    def filterable(self) -> bool:
+        """Whether `BayesFilter` is exact for this typist (its hidden state is mode x hand, nothing more)."""
+        return not self.params.motifs and self.params.copy == 0
+
+    def describe(self) -> str:
+        p = self.params
+        return (
+            f"SYNTHETIC typist {self.name} on {p.layout}: {len(p.modes)} mode(s), switch {p.switch:.4f}/key, "
+            f"words ~{p.word_length:.1f} keys, shift {p.shift:.2f}, {len(p.motifs)} motifs ({p.motif:.2f}), "
+            f"copy {p.copy:.2f}"
+        )
+
+    # -- one step --------------------------------------------------------------------------------------------
+
+    def space_chance(self, run: int) -> float:
+        """Chance of a space after `run` keys since the last one: rising as the word grows (bursts of keys)."""
+        length = self.params.word_length
+        if length <= 0 or run == 0:
+            return 0.0
+        return 0.85 / (1.0 + math.exp(-(run - length) * 1.2))
+
+    def components(self, mode: int, hand: int, last: int, before: int, run: int, n: int) -> list[tuple[float, object]]:
+        """This step's choices, each (probability, what it draws): an int is a certain key, an array a distribution
+        over keys. Given the hidden state (mode, hand) and the visible context (last key, the one before it, keys
+        since a space, how many keys so far). Motifs in progress are handled by the caller."""
+        p = self.params
+        m = p.modes[mode]
+        space = self.space_chance(run) if last >= 0 and last != self.space_id else 0.0
+        rest = 1.0 - space
+        parts: list[tuple[float, object]] = []
+        if space:
+            parts.append((space, self.space_id))
+        budget = rest
+        for chance, what, ok in (
+            (p.motif, "motif", bool(self.motif_ids)),
+            (p.copy, "copy", n > 8),
+            (m.repeat, last, last >= 0 and last != self.space_id),
+            (m.burst, before, before >= 0 and before != self.space_id and before != last),
+            (m.roll, "roll", last >= 0 and self.can_roll[last]),
+        ):
+            if ok and chance > 0:
+                w = rest * chance
+                parts.append((w, what))
+                budget -= w
+        parts.append((budget, "fresh"))
+        return parts
+
+    def _vector(self, what: object, mode: int, hand: int, last: int, copy_hist: np.ndarray) -> np.ndarray:
+        if what == "motif":
+            return self.motif_first
+        if what == "copy":
+            return copy_hist / copy_hist.sum()
+        if what == "roll":
+            return self.rolls[mode, last]
+        if what == "fresh":
+            return self.mix[mode, hand]
+        raise AssertionError(what)
+
+    def generate(self, keys: int, seed: int = 0, *, oracle: bool = False) -> tuple[str, np.ndarray | None]:
+        """`keys` keystrokes, and with `oracle` the (keys, len(self.keys)) exact next-key distributions."""
+        if keys < 1:
+            raise KeytuiError("--keys must be at least 1")
+        p = self.params
+        rng = np.random.default_rng(seed)
+        uniforms = rng.random((keys, 3))
+        switches = rng.random(keys)
+        mode = int(rng.integers(len(p.modes)))
+        hand = int(rng.integers(2))
+        out = np.zeros(keys, dtype=np.int64)
+        rows = np.zeros((keys, len(self.keys)), dtype=np.float32) if oracle else None
+        queue: list[int] = []
+        copy_hist = np.zeros(len(self.keys))
+        window = p.copy_window
+        last = before = -1
+        run = 0
+        cdf_cache: dict[int, np.ndarray] = {}
+        for t in range(keys):
+            if queue:
+                key = queue.pop(0)
+                if rows is not None:
+                    rows[t, key] = 1.0
+            else:
+                parts = self.components(mode, hand, last, before, run, t)
+                if rows is not None:
+                    row = np.zeros(len(self.keys))
+                    for w, what in parts:
+                        if isinstance(what, (int, np.integer)):
+                            row[what] += w
+                        else:
+                            row += w * self._vector(what, mode, hand, last, copy_hist)
+                    rows[t] = row
+                u, u_key, u_hand = uniforms[t]
+                what = _choose(parts, u)
+                if isinstance(what, (int, np.integer)):
+                    key = int(what)
+                elif what == "motif":
+                    motif = self.motif_ids[min(int(u_key * len(self.motif_ids)), len(self.motif_ids) - 1)]
+                    key = int(motif[0])
+                    queue.extend(int(k) for k in motif[1:])
+                elif what == "copy":
+                    start = max(0, t - window) + min(int(u_key * (min(t, window) - 1)), min(t, window) - 2)
+                    length = 2 + min(int(u_hand * 4), 3)
+                    key = int(out[start])
+                    queue.extend(int(k) for k in out[start + 1 : min(start + length, t)])
+                elif what == "roll":
+                    key = _draw(self.rolls[mode, last], u_key, cdf_cache, (mode, last))
+                else:  # a fresh key: maybe on the other hand
+                    if u_hand < p.modes[mode].alternate:
+                        hand = 1 - hand
+                    key = _draw(self.pool[mode, hand], u_key, cdf_cache, (mode, hand, "pool"))
+            out[t] = key
+            # visible context and the copy window's histogram (keys t-window .. t-1 after this step)
+            if t - 1 >= 0:
+                copy_hist[out[t - 1]] += 1
+            if t - window >= 0:
+                copy_hist[out[t - window]] -= 1  # the window is keys t+1-window .. t-1 at the next step
+            before, last = last, key
+            run = 0 if key == self.space_id else run + 1
+            if len(p.modes) > 1 and switches[t] < p.switch:  # strategy drift, after the key
+                mode = (mode + 1 + int(switches[t] / p.switch * (len(p.modes) - 1))) % len(p.modes)
+        text = "".join(self.keys[k] for k in out)
+        return text, rows
+
+
+def _choose(parts: list[tuple[float, object]], u: float) -> object:
+    """The part a uniform draw `u` falls in (the last one takes any rounding left over)."""
+    for w, what in parts:
+        if u < w:
+            return what
+        u -= w
+    return parts[-1][1]
+
+
+def _draw(probs: np.ndarray, u: float, cache: dict, tag) -> int:
+    cdf = cache.get(tag)
+    if cdf is None:
+        cdf = np.cumsum(probs)
+        cache[tag] = cdf
+    return int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), len(cdf) - 1))
+
+
+def random_typist(seed: int, layout: str | None = DEFAULT_LAYOUT, *, motifs: bool = True) -> Typist:
+    """A typist with habits drawn at random over wide ranges (seeded: the same seed gives the same typist).
+    `layout=None` draws the layout too; `motifs=False` gives a typist `BayesFilter` is exact for."""
+    rng = random.Random(seed)
+    layout = layout or rng.choice(LAYOUTS)
+    board = get_layout(layout)
+    caps = [k.cap for row in board.rows[:4] for k in row]
+    modes = []
+    for _ in range(rng.choice((1, 1, 2, 2, 3))):
+        left = (rng.uniform(1.5, 5.0), rng.uniform(1.2, 2.8))
+        right = (rng.uniform(7.0, 11.0), rng.uniform(1.2, 2.8))
+        roll, repeat, burst = rng.uniform(0, 0.7), rng.uniform(0, 0.2), rng.uniform(0, 0.35)
+        total = roll + repeat + burst
+        if total > 0.85:  # leave room for fresh keys
+            roll, repeat, burst = (v * 0.85 / total for v in (roll, repeat, burst))
+        favourites = tuple((cap, rng.uniform(2, 12)) for cap in rng.sample(caps, rng.randint(0, 5)))
+        modes.append(
+            Mode(
+                homes=(left, right),
+                spread=rng.uniform(0.6, 2.5),
+                home_row=rng.uniform(1.0, 4.0),
+                alternate=rng.uniform(0.05, 0.95),
+                roll=roll,
+                roll_direction=rng.uniform(-2.0, 2.0),
+                repeat=repeat,
+                burst=burst,
+                favourites=favourites,
+            )
+        )
+    typist_motifs: tuple[str, ...] = ()
+    motif_chance = copy_chance = 0.0
+    if motifs:
+        fresh = [c for c in caps if c.isalpha()] or caps
+        typist_motifs = tuple(
+            "".join(rng.choice(fresh) for _ in range(rng.randint(2, 6))) for _ in range(rng.randint(0, 4))
+        )
+        motif_chance = rng.uniform(0.0, 0.12) if typist_motifs else 0.0
+        copy_chance = rng.choice((0.0, rng.uniform(0.0, 0.1)))
+    params = TypistParams(
+        layout=layout,
+        modes=tuple(modes),
+        switch=rng.uniform(0.0005, 0.01) if len(modes) > 1 else 0.0,
+        word_length=rng.choice((0.0, rng.uniform(2.0, 12.0), rng.uniform(2.0, 12.0))),
+        shift=rng.choice((0.0, 0.0, rng.uniform(0.0, 0.15))),
+        motifs=typist_motifs,
+        motif=motif_chance,
+        copy=copy_chance,
+    )
+    return Typist(params, name=f"random-{seed}")
+
+
+# ---- the oracle ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OracleTrace:
+    """A simulated text with, before each key, the exact distribution it was drawn from (given the hidden state)."""
+
+    text: str
+    keys: list[str]  # what the columns of `probs` are
+    probs: np.ndarray  # (len(text), len(keys))
+    actual: np.ndarray = field(init=False)  # column of each typed key
+
+    def __post_init__(self) -> None:
+        index = {k: i for i, k in enumerate(self.keys)}
+        self.actual = np.array([index[c] for c in self.text], dtype=np.int64)
+
+    @property
+    def p_actual(self) -> np.ndarray:
+        return self.probs[np.arange(len(self.text)), self.actual]
+
+    @property
+    def best_hit(self) -> np.ndarray:
+        """Per key, the chance that guessing the oracle's most likely key hits."""
+        return self.probs.max(axis=1)
+
+    def limit_hit_rate(self, start: int = 0, stop: int | None = None) -> float:
+        """Expected hit rate of always guessing the oracle's argmax (the best any predictor could do)."""
+        return float(self.best_hit[start:stop].mean())
+
+    def entropy_bits(self, start: int = 0, stop: int | None = None) -> float:
+        """The oracle's mean entropy in bits per key (the fewest bits any predictor could pay, on average)."""
+        p = self.probs[start:stop].astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(p > 0, -p * np.log2(p), 0.0)
+        return float(terms.sum(axis=1).mean())
+
+    def bits_per_key(self, start: int = 0, stop: int | None = None) -> float:
+        """The oracle's log loss on the keys actually typed (bits per key)."""
+        return float(-np.log2(np.maximum(self.p_actual[start:stop], 1e-12)).mean())
+
+
+def simulate_with_oracle(typist: str | Typist, keys: int, seed: int = 0, layout: str = DEFAULT_LAYOUT) -> OracleTrace:
+    """A persona's (by name) or a typist's keys with the exact next-key distribution before each one.
+
+    `layout` applies to a random typist named "random" (its habits drawn from `seed`); the original personas live on
+    qwerty."""
+    if isinstance(typist, Typist):
+        text, rows = typist.generate(keys, seed, oracle=True)
+        return OracleTrace(text, typist.keys, rows)
+    if typist == "random":
+        return simulate_with_oracle(random_typist(seed, layout), keys, seed)
+    persona = _check(typist, keys)
+    oracle = _PersonaOracle(list(get_layout(DEFAULT_LAYOUT).characters), keys)
+    text = _simulate_persona(persona, keys, seed, oracle)
+    return OracleTrace(text, oracle.keys, np.array(oracle.rows[:keys], dtype=np.float32))
+
+
+# ---- the keys-only Bayes filter -----------------------------------------------------------------------------------
+
+
+class BayesFilter:
+    """The best a predictor that reads only the keys can do against a filterable `Typist` (no motifs): an exact
+    forward filter over its hidden state (mode x hand), with the typist's own parameters. A `Predictor` in shape
+    (keys, probs(), observe()), without importing the predictors package."""
+
+    name = "bayes"
+
+    def __init__(self, typist: Typist) -> None:
+        if not typist.filterable:
+            raise ValueError("the Bayes filter is exact only for typists without motifs or replays")
+        self.typist = typist
+        self.keys = list(typist.keys)
+        modes = len(typist.params.modes)
+        self.belief = np.full((modes, 2), 1.0 / (2 * modes))  # P(mode, hand | keys so far)
+        self.last = self.before = -1
+        self.run = 0
+        self.n = 0
+        self._probs, self._split = self._predict()
+
+    def _predict(self) -> tuple[np.ndarray, np.ndarray]:
+        """The next key's distribution, and per (mode, hand before, hand after) the joint P(key, hand after)."""
+        t = self.typist
+        modes = len(t.params.modes)
+        split = np.zeros((modes, 2, 2, len(self.keys)))
+        for m in range(modes):
+            for h in range(2):
+                stay = np.zeros(len(self.keys))
+                for w, what in t.components(m, h, self.last, self.before, self.run, self.n):
+                    if isinstance(what, (int, np.integer)):
+                        stay[what] += w
+                    elif what == "fresh":
+                        a = t.params.modes[m].alternate
+                        stay += w * (1 - a) * t.pool[m, h]
+                        split[m, h, 1 - h] += w * a * t.pool[m, 1 - h]
+                    else:
+                        stay += w * t._vector(what, m, h, self.last, np.ones(1))
+                split[m, h, h] += stay
+        probs = np.einsum("mh,mhgk->k", self.belief, split)
+        return probs / probs.sum(), split
+
+    def probs(self) -> np.ndarray:
+        return self._probs
+
+    def observe(self, key: str) -> None:
+        t = self.typist
+        k = t.index.get(key)
+        if k is None:
+            return  # not a key this typist can type: no evidence
+        joint = np.einsum("mh,mhg->mg", self.belief, self._split[:, :, :, k])  # P(mode, hand after, key)
+        total = joint.sum()
+        belief = joint / total if total > 0 else np.full_like(joint, 1.0 / joint.size)
+        modes = len(t.params.modes)
+        if modes > 1:  # the mode may change after each key
+            s = t.params.switch
+            belief = (1 - s) * belief + s * (belief.sum(axis=0, keepdims=True) - belief) / (modes - 1)
+        self.belief = belief
+        self.before, self.last = self.last, k
+        self.run = 0 if k == t.space_id else self.run + 1
+        self.n += 1
+        self._probs, self._split = self._predict()
+
+
+def with_layout(params: TypistParams, layout: str) -> TypistParams:
+    """The same habits on another layout (the hands land on the same physical keys)."""
+    return replace(params, layout=layout)

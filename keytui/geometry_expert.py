@@ -1,0 +1,165 @@
+"""The keyboard-geometry expert: it guesses the next key from where it sits relative to the last one.
+
+It knows the layout, so from the first key it can say "this player goes to the other hand" or "this player rolls to a
+neighbouring key" and spread that over every key of that kind, where an n-gram would have to have seen each pair. It
+learns online, from nothing, two things:
+- how often each relation follows each relation (same key, shift twin, neighbour, same finger, same hand, mirror key on
+  the other hand, other hand on the same row, other hand elsewhere, to and from the space bar, off the board), with
+  the relation counts overall as the fallback;
+- how often each key is pressed, to spread a relation's share over the keys that stand in that relation to the last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keytui.keyboard import DEFAULT_LAYOUT, SPACE, get_layout
+from keytui.predictors import Predictor
+
+RELATIONS = (
+    "same",  # the same character again
+    "twin",  # the same key cap, other shift level (a -> A)
+    "neighbour",  # a key next to the last one
+    "same_finger",  # further away, typed by the same finger
+    "same_hand",  # further away on the same hand
+    "mirror",  # the other hand's key of the same finger on the same row (f -> j)
+    "other_hand_row",  # the other hand, same row
+    "other_hand",  # the other hand, another row
+    "to_space",
+    "from_space",
+    "off_board",  # a character the layout has no key for, on either side
+    "echo",  # the key before the last one (a s a s ...), whatever its place
+)
+_R = {name: i for i, name in enumerate(RELATIONS)}
+ECHO = _R["echo"]
+START = len(RELATIONS)  # "no relation yet": the context before the first key
+
+
+def relation(layout, a: str, b: str) -> int:
+    """The relation class of typing `b` right after `a` on `layout`."""
+    if a == b:
+        return _R["same"]
+    ka, kb = layout.key(a), layout.key(b)
+    if ka is None or kb is None:
+        return _R["off_board"]
+    if b == SPACE:
+        return _R["to_space"]
+    if a == SPACE:
+        return _R["from_space"]
+    if ka.cap == kb.cap:
+        return _R["twin"]
+    if layout.distance(a, b) <= 1.3:
+        return _R["neighbour"]
+    if ka.hand == kb.hand:
+        return _R["same_finger"] if ka.finger == kb.finger else _R["same_hand"]
+    if ka.row == kb.row:
+        return _R["mirror"] if ka.finger == kb.finger else _R["other_hand_row"]
+    return _R["other_hand"]
+
+
+class GeometryPredictor(Predictor):
+    """P(next) = sum over relations r of P(r | the relation that led to the last key) * P(next | r, last key), where
+    the second factor spreads r's share over the keys in relation r to the last key, by how often each was pressed.
+
+    `prior_strength` is how many keys' worth of belief the back-off gets; `key_prior` is the pseudo-count of every key
+    (a small one: a key never pressed gets little, but not nothing)."""
+
+    name = "geometry"
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        layout: str = DEFAULT_LAYOUT,
+        adaptive: bool = True,
+        prior_strength: float = 4.0,
+        key_prior: float = 0.05,
+    ) -> None:
+        super().__init__()
+        self.layout = get_layout(layout)
+        self.adaptive = adaptive
+        self.prior_strength = prior_strength
+        self.key_prior = key_prior
+        self.keys = list(self.layout.characters)
+        self._relations = self._relation_matrix(self.keys)
+        self.key_counts = np.zeros(len(self.keys))
+        size = len(RELATIONS)
+        self.relation_counts = np.zeros(size)
+        self.follow_counts = np.zeros((size + 1, size))  # previous relation (or START) -> relation
+        self.last: int | None = None
+        self.before: int | None = None  # the key before the last one
+        self.previous_relation = START
+        self._probs: np.ndarray | None = None
+        for key in text:
+            self._learn(key)
+        self.last, self.before, self.previous_relation = None, None, START  # a game starts without context
+        self._probs = None
+
+    def _relation_matrix(self, keys: list[str]) -> np.ndarray:
+        return np.array([[relation(self.layout, a, b) for b in keys] for a in keys], dtype=np.int64)
+
+    def _add_key(self, key: str) -> int:
+        """A character the layout lacks (é on qwerty): it becomes a key of its own, off the board."""
+        self.keys.append(key)
+        size = len(self.keys)
+        grown = np.full((size, size), _R["off_board"], dtype=np.int64)
+        grown[: size - 1, : size - 1] = self._relations
+        grown[size - 1, size - 1] = _R["same"]
+        self._relations = grown
+        self.key_counts = np.append(self.key_counts, 0.0)
+        return size - 1
+
+    def probs(self) -> np.ndarray:
+        if self._probs is None:
+            self._probs = self._compute()
+        return self._probs
+
+    def _compute(self) -> np.ndarray:
+        spread = self.key_counts + self.key_prior
+        if self.last is None:
+            return spread / spread.sum()
+        classes = self._classes()  # (V,) relation of each key to the last
+        mass = np.bincount(classes, weights=spread, minlength=len(RELATIONS))  # (R,)
+        size = np.bincount(classes, minlength=len(RELATIONS))
+        # back-off: the relations overall, themselves backed off to "every key alike"
+        uniform = size / size.sum()
+        overall = (self.relation_counts + self.prior_strength * uniform) / (
+            self.relation_counts.sum() + self.prior_strength
+        )
+        follow = self.follow_counts[self.previous_relation]
+        chance = (follow + self.prior_strength * overall) / (follow.sum() + self.prior_strength)
+        chance = np.where(size > 0, chance, 0.0)
+        chance /= chance.sum()
+        probs = chance[classes] * spread / mass[classes]
+        return probs / probs.sum()
+
+    def _classes(self) -> np.ndarray:
+        classes = self._relations[self.last]
+        if self.before is not None and self.before != self.last:
+            classes = classes.copy()
+            classes[self.before] = ECHO
+        return classes
+
+    def _move(self, index: int | None, learn: bool) -> None:
+        if index is not None and self.last is not None:
+            r = ECHO if index == self.before and index != self.last else int(self._relations[self.last, index])
+            if learn:
+                self.relation_counts[r] += 1
+                self.follow_counts[self.previous_relation, r] += 1
+            self.previous_relation = r
+        if learn and index is not None:
+            self.key_counts[index] += 1
+        self.before, self.last = self.last, index
+
+    def _learn(self, key: str) -> None:
+        index = self._key_index().get(key)
+        if index is None:
+            index = self._add_key(key)
+        self._move(index, learn=True)
+
+    def observe(self, key: str) -> None:
+        if self.adaptive:
+            self._learn(key)
+        else:
+            self._move(self._key_index().get(key), learn=False)
+        self._probs = None
