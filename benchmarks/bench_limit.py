@@ -1,0 +1,161 @@
+"""Fraction of the limit: each simple predictor's hit rate as a share of the best any predictor could do.
+
+Streams: held-out seeds of every original persona and of random typists on every layout (SYNTHETIC typists, see
+keytui/simulate.py), 3,000 keys each. The limit is the simulator's exact oracle: the expected hit rate of always
+guessing the most likely key of the true next-key distribution given the typist's hidden state, and that
+distribution's entropy (bits/key). For typists without motifs the keys-only Bayes filter shows what reading the keys
+alone can reach. Every predictor starts from nothing and learns from the keys it is shown, as in a first game.
+
+    python -m benchmarks.bench_limit [--keys 3000] [--random 6]
+
+Predictors: majority (most frequent key so far), the best single-order n-gram (orders 1-4, the best order chosen in
+hindsight per stream: a rival stronger than any one order), the adaptive variable-order n-gram, and the geometry
+expert. Add a predictor to PREDICTORS to put it in the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks.common import header
+from keytui.geometry_expert import GeometryPredictor
+from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
+from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
+from keytui.simulate import PERSONAS, BayesFilter, OracleTrace, random_typist, simulate_with_oracle
+
+HELD_OUT_SEED = 9_001  # seeds nothing in the repository trains or tunes on
+SINGLE_ORDERS = (1, 2, 3, 4)
+
+
+class SingleOrderNGram(Predictor):
+    """An n-gram of exactly one order, learning online: counts of the key after each context of `order` keys,
+    smoothed towards the key frequencies (an unseen context gives the frequencies alone)."""
+
+    def __init__(self, order: int, smoothing: float = 1.0) -> None:
+        super().__init__()
+        self.order = order
+        self.name = f"{order}-gram"
+        self.smoothing = smoothing
+        self.unigram: Counter[str] = Counter()
+        self.follow: dict[str, Counter[str]] = defaultdict(Counter)
+        self.history = ""
+
+    def probs(self) -> np.ndarray:
+        if not self.keys:
+            return np.zeros(0)
+        index = self._key_index()
+        base = np.array([self.unigram[k] for k in self.keys], dtype=float) + 0.1
+        base /= base.sum()
+        followers = self.follow.get(self.history) if len(self.history) == self.order else None
+        if not followers:
+            return base
+        counts = np.zeros(len(self.keys))
+        for key, count in followers.items():
+            counts[index[key]] = count
+        return (counts + self.smoothing * base) / (counts.sum() + self.smoothing)
+
+    def observe(self, key: str) -> None:
+        if key not in self._key_index():
+            self.keys.append(key)
+        if len(self.history) == self.order:
+            self.follow[self.history][key] += 1
+        self.unigram[key] += 1
+        self.history = (self.history + key)[-self.order :] if self.order else ""
+
+
+class FilterPredictor(Predictor):
+    """The simulator's Bayes filter in the predictors' shape (the simulator does not import the predictors)."""
+
+    name = "bayes"
+
+    def __init__(self, bayes: BayesFilter) -> None:
+        super().__init__()
+        self.bayes = bayes
+        self.keys = bayes.keys
+
+    def probs(self) -> np.ndarray:
+        return self.bayes.probs()
+
+    def observe(self, key: str) -> None:
+        self.bayes.observe(key)
+
+
+# name -> factory(layout) for a predictor that starts from nothing
+PREDICTORS: dict[str, Callable[[str], Predictor]] = {
+    "majority": lambda layout: MajorityPredictor(),
+    "ngram": lambda layout: NGramPredictor(),
+    "geometry": lambda layout: GeometryPredictor(layout=layout),
+}
+
+
+@dataclass
+class Stream:
+    label: str
+    layout: str
+    trace: OracleTrace
+    bayes: BayesFilter | None = None
+
+
+def streams(keys: int, randoms: int) -> list[Stream]:
+    found = [Stream(name, DEFAULT_LAYOUT, simulate_with_oracle(name, keys, HELD_OUT_SEED)) for name in PERSONAS]
+    for i in range(randoms):
+        layout = LAYOUTS[i % len(LAYOUTS)]
+        seed = HELD_OUT_SEED + 1 + i
+        typist = random_typist(seed, layout, motifs=i % 2 == 0)  # every other one without motifs: Bayes-exact
+        label = f"random-{seed} {layout}{'' if typist.filterable else ' +motifs'}"
+        bayes = BayesFilter(typist) if typist.filterable else None
+        found.append(Stream(label, layout, simulate_with_oracle(typist, keys, seed), bayes))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keys", type=int, default=3000)
+    parser.add_argument("--random", type=int, default=6, help="random typists (layouts in turn)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    found = streams(args.keys, args.random)
+    header(f"fraction of the exact limit, {args.keys:,} keys per stream, every predictor starting from nothing")
+    names = ["majority", "best-order", *[n for n in PREDICTORS if n != "majority"], "bayes"]
+    print(f"{'stream':30s} {'limit':>6s} {'bits':>5s} " + " ".join(f"{n[:10]:>10s}" for n in names))
+    fractions: dict[str, list[float]] = defaultdict(list)
+    for stream in found:
+        trace = stream.trace
+        limit = trace.limit_hit_rate()
+        hits: dict[str, float] = {}
+        bits: dict[str, float] = {}
+        for name, make in PREDICTORS.items():
+            scores = replay(make(stream.layout), trace.text)
+            hits[name], bits[name] = scores.hit_rate, scores.bits_per_char
+        best_order = max(
+            (replay(SingleOrderNGram(order), trace.text) for order in SINGLE_ORDERS), key=lambda s: s.hit_rate
+        )
+        hits["best-order"], bits["best-order"] = best_order.hit_rate, best_order.bits_per_char
+        if stream.bayes is not None:
+            scores = replay(FilterPredictor(stream.bayes), trace.text)
+            hits["bayes"], bits["bayes"] = scores.hit_rate, scores.bits_per_char
+        cells = []
+        for name in names:
+            if name not in hits:
+                cells.append(f"{'-':>10s}")
+                continue
+            fraction = hits[name] / limit
+            fractions[name].append(fraction)
+            cells.append(f"{fraction:6.0%} {bits[name]:3.1f}"[:10].rjust(10))
+        print(f"{stream.label[:30]:30s} {limit:6.1%} {trace.entropy_bits():5.2f} " + " ".join(cells))
+    print(f"{'mean fraction of the limit':42s} " + " ".join(f"{np.mean(fractions[n]):10.0%}" for n in names))
+    print(
+        "cells: hit rate as a fraction of the limit, then bits/key; limit: expected hit of the oracle's argmax, "
+        "bits: the oracle's entropy"
+    )
+    print(f"({time.perf_counter() - started:.1f}s)")
+
+
+if __name__ == "__main__":
+    main()
