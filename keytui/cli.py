@@ -12,6 +12,7 @@ from pathlib import Path
 
 from keytui import __version__
 from keytui.errors import KeytuiError
+from keytui.keyboard import LAYOUTS
 
 DEFAULT_CORPUS = "keys"
 EXIT_ERROR = 1
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--goal", type=int, default=10_000, help="keys to aim for (default: %(default)s)")
     record.add_argument("--no-timestamps", action="store_true", help="do not keep the per-key timestamp sidecar")
     record.add_argument("--headless", action="store_true", help="append the printable keys read from stdin, no screen")
+    record.add_argument(
+        "--layout", choices=LAYOUTS, help="the keyboard layout you type on (default: the corpus's, else qwerty)"
+    )
 
     train = sub.add_parser("train", help="train a next-key model on a corpus")
     train.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path (default: %(default)s)")
@@ -94,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a character and its shifted twin (a/A, 1/!) share their key cap's weights (default: on)",
     )
     train.add_argument("--headless", action="store_true", help="print progress lines instead of opening the screen")
+    train.add_argument(
+        "--layout", choices=LAYOUTS, help="the keyboard layout the corpus was typed on (default: the corpus's)"
+    )
     train.add_argument("--json", action="store_true", help="headless: print the final summary as JSON")
 
     play = sub.add_parser("play", help="play against a model: it guesses each key before you press it")
@@ -109,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("--dodge", action="store_true", help="show the guess before you press: try to dodge it")
     play.add_argument("--headless", action="store_true", help="play the printable keys read from stdin; print JSON")
+    play.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        help="the keyboard layout you type on (default: your corpus's, else the model's, else qwerty)",
+    )
 
     imp = sub.add_parser("import", help="add your own text file as a corpus")
     imp.add_argument("file", help="a UTF-8 text file")
@@ -167,6 +179,23 @@ def _interactive(args) -> bool:
     return not getattr(args, "headless", False) and sys.stdout.isatty() and sys.stdin.isatty()
 
 
+def _recording_layout(corpus_path: Path, requested: str | None) -> str:
+    """The layout of the keys going into a corpus: `requested`, or the corpus's own. A corpus keeps one layout: keys
+    typed on another one go into another corpus."""
+    from keytui.corpus_meta import read_layout, set_layout
+
+    current = read_layout(corpus_path)
+    if requested is None or requested == current:
+        return current
+    if corpus_path.exists() and corpus_path.stat().st_size > 0:
+        raise KeytuiError(
+            f"corpus {corpus_path.stem!r} holds keys typed on {current}; put {requested} keys in another corpus "
+            "(--corpus NAME)"
+        )
+    set_layout(corpus_path, requested)
+    return requested
+
+
 def _positive(value: int, flag: str) -> int:
     if value < 1:
         raise KeytuiError(f"{flag} must be at least 1")
@@ -191,10 +220,11 @@ def cmd_record(args) -> int:
     _positive(args.goal, "--goal")
     ws = _workspace(args).ensure()
     path = ws.corpus_path(args.corpus, must_exist=False)
+    layout = _recording_layout(path, args.layout)
     if _interactive(args):
         from keytui.tui.app import run_app
 
-        run_app(ws, screen="record", corpus=str(path), goal=args.goal, timestamps=not args.no_timestamps)
+        run_app(ws, screen="record", corpus=str(path), goal=args.goal, timestamps=not args.no_timestamps, layout=layout)
         return 0
     skipped = 0
     with CorpusWriter(path, timestamps=not args.no_timestamps) as writer:
@@ -206,7 +236,7 @@ def cmd_record(args) -> int:
                     skipped += 1
         written = writer.keys_written
     note = f" ({skipped} non-printable characters skipped)" if skipped else ""
-    print(f"recorded {written} keys into {path}{note}")
+    print(f"recorded {written} keys ({layout}) into {path}{note}")
     return 0
 
 
@@ -260,6 +290,9 @@ def cmd_train(args) -> int:
     if out.parent == Path(__file__).parent / "demo":
         out = ws.checkpoints / out.name  # never write into the installed package
     text = read_corpus(corpus_path)
+    from keytui.corpus_meta import read_layout
+
+    layout = args.layout or read_layout(corpus_path)
     if _interactive(args):
         from keytui.tui.app import run_app
 
@@ -270,12 +303,13 @@ def cmd_train(args) -> int:
             out=str(out),
             model_settings=model_settings,
             train_config=config,
+            layout=layout,
         )
         return 0
-    return _train_headless(text, corpus_path.stem, out, model_settings, config, as_json=args.json)
+    return _train_headless(text, corpus_path.stem, out, model_settings, config, as_json=args.json, layout=layout)
 
 
-def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: bool) -> int:
+def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: bool, layout: str) -> int:
     import threading
 
     from keytui.fit import fit_and_save
@@ -317,12 +351,14 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
         train_config=config,
         on_event=show,
         cancel=cancel,
+        layout=layout,
     )
     result = outcome.result
     if outcome.checkpoint is None:
         raise KeytuiError("training stopped before the first epoch finished; nothing was saved")
     summary = {
         "checkpoint": str(outcome.checkpoint),
+        "layout": layout,
         "stopped": result.stopped,
         "epochs": result.epochs_run,
         "best_epoch": result.best_epoch,
@@ -365,6 +401,7 @@ def cmd_play(args) -> int:
     corpus_path = None if args.no_append else ws.corpus_path(args.corpus, must_exist=False)
     if corpus_path is not None and corpus_path.parent == Path(__file__).parent / "demo":
         corpus_path = ws.corpora / corpus_path.name
+    layout = _play_layout(model_path, corpus_path, args.layout)
     if _interactive(args):
         from keytui.tui.app import run_app
 
@@ -376,6 +413,7 @@ def cmd_play(args) -> int:
             round_size=args.round,
             adaptive=args.adapt,
             dodge=args.dodge,
+            layout=layout,
         )
         return 0
     from keytui.adaptation import model_predictor
@@ -403,8 +441,29 @@ def cmd_play(args) -> int:
             writer.close()
     summary = game.summary()
     summary["checkpoint"] = checkpoint.label
+    summary["layout"] = layout
     print(json.dumps(summary))
     return 0
+
+
+def _play_layout(model_path: Path, corpus_path: Path | None, requested: str | None) -> str:
+    """The layout the player types on: --layout, else the layout of the corpus their keys go to (when it has keys),
+    else the model's (a model from before layouts were kept: qwerty)."""
+    from keytui.checkpoint import read_metadata
+    from keytui.corpus_meta import read_layout
+    from keytui.keyboard import layout_or_default
+
+    if corpus_path is not None:
+        if requested is not None:
+            return _recording_layout(corpus_path, requested)
+        if corpus_path.exists() and corpus_path.stat().st_size > 0:
+            return read_layout(corpus_path)
+    if requested is not None:
+        return requested
+    layout = layout_or_default(read_metadata(model_path).get("layout"))
+    if corpus_path is not None:
+        _recording_layout(corpus_path, layout)
+    return layout
 
 
 def cmd_import(args) -> int:

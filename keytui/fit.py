@@ -13,6 +13,7 @@ from pathlib import Path
 
 from keytui.checkpoint import save_checkpoint
 from keytui.corpus import corpus_hash
+from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.models import ModelConfig
 from keytui.predictors import MajorityPredictor, NGramPredictor, replay
 from keytui.training import (
@@ -44,7 +45,10 @@ def fit_and_save(
     train_config: TrainConfig,
     on_event: EventCallback | None = None,
     cancel: threading.Event | None = None,
+    layout: str = DEFAULT_LAYOUT,
 ) -> FitOutcome:
+    """Train on `text` and save the best model to `out_path`; `layout` (the corpus's keyboard) goes into its
+    metadata."""
     check_corpus_size(text, train_config, corpus_name)
     split = split_text(text, train_config.test_fraction, train_config.val_fraction)
     vocab = Vocab.from_text(text)
@@ -54,6 +58,7 @@ def fit_and_save(
     base_meta = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "corpus": {"name": corpus_name, "sha256": corpus_hash(text), "keys": len(text)},
+        "layout": layout,
         "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},
         "training": train_config.to_json(),
     }

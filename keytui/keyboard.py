@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from keytui.errors import KeytuiError
+
+if TYPE_CHECKING:  # numpy is imported where features are made, so the CLI can list layouts instantly
+    import numpy as np
 
 DEFAULT_LAYOUT = "qwerty"
 SPACE = " "
@@ -171,6 +173,8 @@ class Layout:
 
     def feature_matrix(self, characters: list[str]) -> np.ndarray:
         """(len(characters), FEATURE_SIZE) features, e.g. for a vocabulary."""
+        import numpy as np
+
         if not characters:
             return np.zeros((0, FEATURE_SIZE), dtype=np.float32)
         return np.stack([_features(self.name, c) for c in characters])
@@ -198,6 +202,8 @@ def _neighbours(layout: str, character: str, radius: float) -> tuple[str, ...]:
 
 @cache
 def _features(layout: str, character: str) -> np.ndarray:
+    import numpy as np
+
     board = get_layout(layout)
     vector = np.zeros(FEATURE_SIZE, dtype=np.float32)
     key = board.keys.get(character)

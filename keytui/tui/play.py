@@ -18,6 +18,7 @@ from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
 from keytui.errors import KeytuiError
 from keytui.game import ROLLING_KEYS, GameSession, KeyResult
+from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.predictors import NGramPredictor
 from keytui.tui.keys import typed_character
 from keytui.tui.widgets.hit_rate import HitRateTrace
@@ -42,8 +43,11 @@ class PlayScreen(Screen):
         round_size: int = 100,
         adaptive: bool = True,
         dodge: bool = False,
+        layout: str = DEFAULT_LAYOUT,
     ) -> None:
+        """`layout`: the keyboard the player types on."""
         super().__init__()
+        self.keyboard_layout = layout
         self.model_path = Path(model)
         self.corpus_path = Path(corpus) if corpus else None
         self.round_size = round_size

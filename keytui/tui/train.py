@@ -57,9 +57,12 @@ class TrainScreen(Screen):
         model_settings: dict | None = None,
         train_config: TrainConfig | None = None,
         autostart: bool = True,
+        layout: str | None = None,
     ) -> None:
+        """`layout`: the keyboard the corpus was typed on (default: what the corpus says it was)."""
         super().__init__()
         self.corpus_path = Path(corpus)
+        self.keyboard_layout = layout
         self.out = out
         self.model_settings = {**DEFAULT_MODEL, **(model_settings or {})}
         self.train_config = train_config or TrainConfig()
@@ -173,6 +176,7 @@ class TrainScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
     def train_worker(self, text: str, corpus_name: str, out: Path, model_settings: dict, config: TrainConfig) -> None:
+        from keytui.corpus_meta import read_layout
         from keytui.fit import fit_and_save
 
         def post(event) -> None:
@@ -188,6 +192,7 @@ class TrainScreen(Screen):
                 train_config=config,
                 on_event=post,
                 cancel=self.cancel_event,
+                layout=self.keyboard_layout or read_layout(self.corpus_path),
             )
         except KeytuiError as exc:
             self.post_message(TrainingFailed(str(exc)))
