@@ -5,7 +5,7 @@ training ("MERCHANTABILITY", a URL) is mostly gone from its weights. The memory 
 every fitted key, the model's top-layer output after it and the key that came next. Before a guess, the moments in
 the memory nearest this one vote for the keys that followed them, each with weight exp(-theta * squared distance
 between the outputs), and their vote is mixed into the model's guess with `weight`. It is the neural cache's
-mechanism (keytui/predictors.py) pointed at the training keys instead of the game's; the distance (as in the kNN-LM
+mechanism (keytui/predictors) pointed at the training keys instead of the game's; the distance (as in the kNN-LM
 paper) rather than the cache's dot product, because on two licence texts it recalled 0.4 to 1 point more hits.
 
 Only moments that read the same key as the one just read are compared: they hold nearly all of the similar ones,

@@ -1,0 +1,86 @@
+"""The one interface every predictor (expert or mixture) has, and `replay`, which plays a text against one.
+
+`observe(key)` after a key lands, `probs()` / `distribution()` / `guess(k)` before the next one. Adaptive predictors
+keep learning from the keys they are shown, as they would in a live game.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keytui.metrics import StreamingMetrics
+
+
+class Predictor:
+    """Base class: subclasses keep `self.keys` (the keys they can name) and implement `probs` and `observe`."""
+
+    name = "predictor"
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def probs(self) -> np.ndarray:
+        """Probability of each of `self.keys` being the next key (sums to 1)."""
+        raise NotImplementedError
+
+    def observe(self, key: str) -> None:
+        raise NotImplementedError
+
+    def settle(self) -> None:
+        """Do learning deferred by `observe`, so that it need not delay the next guess. Optional: whatever is
+        still pending runs at the start of the next `observe`."""
+
+    def distribution(self) -> dict[str, float]:
+        return dict(zip(self.keys, self.probs().tolist(), strict=True))
+
+    def guess(self, k: int = 1) -> list[str]:
+        probs = self.probs()
+        k = min(k, len(probs))
+        if k == 0:
+            return []
+        top = np.argpartition(-probs, k - 1)[:k] if k < len(probs) else np.arange(len(probs))
+        top = top[np.argsort(-probs[top], kind="stable")]
+        return [self.keys[i] for i in top]
+
+    def ranked(self, k: int = 3) -> tuple[list[str], np.ndarray]:
+        """Top-k keys and the full probability vector, computed once (the game needs both per key)."""
+        probs = self.probs()
+        k = min(k, len(probs))
+        top = np.argsort(-probs, kind="stable")[:k]
+        return [self.keys[i] for i in top], probs
+
+    def prob_of(self, key: str, probs: np.ndarray) -> float:
+        index = self._key_index().get(key)
+        return float(probs[index]) if index is not None else 0.0
+
+    def _key_index(self) -> dict[str, int]:
+        cache = getattr(self, "_index_cache", None)
+        if cache is None or len(cache) != len(self.keys):
+            cache = {key: i for i, key in enumerate(self.keys)}
+            self._index_cache = cache
+        return cache
+
+
+def replay(
+    predictor: Predictor,
+    text: str,
+    *,
+    warmup: str = "",
+    metrics: StreamingMetrics | None = None,
+    hits: list[bool] | None = None,
+):
+    """Play `text` against `predictor`: it guesses each key before seeing it. `warmup` is observed unscored.
+    `hits`, if given, receives whether each guess was right (for paired comparisons of two predictors)."""
+    metrics = metrics or StreamingMetrics()
+    for key in warmup:
+        predictor.observe(key)
+    for key in text:
+        guesses, probs = predictor.ranked(3)
+        if guesses:
+            metrics.update(key, guesses, predictor.prob_of(key, probs))
+        else:
+            metrics.update(key, ["\x00"], 0.0)
+        if hits is not None:
+            hits.append(bool(guesses) and guesses[0] == key)
+        predictor.observe(key)
+    return metrics

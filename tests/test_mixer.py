@@ -1,0 +1,162 @@
+"""The online mixer and the experts built for it: regret against the best expert, trust, alphabets, first keys."""
+
+import random
+
+import numpy as np
+import pytest
+
+from keytui.predictors import MatchPredictor, MixturePredictor, NGramPredictor, Predictor, replay
+from keytui.predictors.mixer import keys_seen_context
+
+
+class Fixed(Predictor):
+    """Always the same distribution over its own keys."""
+
+    def __init__(self, keys, probs=None, name="fixed"):
+        super().__init__()
+        self.name = name
+        self.keys = list(keys)
+        self._probs = np.full(len(keys), 1 / len(keys)) if probs is None else np.asarray(probs, dtype=float)
+
+    def probs(self):
+        return self._probs
+
+    def observe(self, key):
+        pass
+
+
+class Knower(Predictor):
+    """Knows the stream: gives its next key probability `sure`, the rest evenly (a perfect expert at 1.0)."""
+
+    def __init__(self, keys, stream, sure=0.9, name="knower"):
+        super().__init__()
+        self.name = name
+        self.keys = list(keys)
+        self.stream, self.position, self.sure = stream, 0, sure
+
+    def probs(self):
+        probs = np.full(len(self.keys), (1 - self.sure) / (len(self.keys) - 1))
+        if self.position < len(self.stream):
+            probs[self.keys.index(self.stream[self.position])] = self.sure
+        return probs
+
+    def observe(self, key):
+        self.position += 1
+
+
+def markov_stream(keys, length, seed, stay=0.6):
+    """A stream that mostly follows a fixed successor table: learnable by an n-gram, noisy enough to need mixing."""
+    rng = random.Random(seed)
+    successor = {k: rng.choice(keys) for k in keys}
+    out = [rng.choice(keys)]
+    for _ in range(length - 1):
+        out.append(successor[out[-1]] if rng.random() < stay else rng.choice(keys))
+    return "".join(out)
+
+
+def mixed_run(experts, stream, **kwargs):
+    mixture = MixturePredictor(experts, **kwargs)
+    metrics = replay(mixture, stream)
+    return mixture, metrics
+
+
+@pytest.mark.parametrize("alphabet", ["fd", "asdfjkl;", "abcdefghijklmnopqrstuvwxyz0123456789" * 1])
+def test_regret_against_the_best_expert_is_small(alphabet):
+    keys = list(alphabet)
+    stream = markov_stream(keys, 1500, seed=len(keys))
+    experts = [
+        NGramPredictor(max_order=1),
+        NGramPredictor(max_order=3),
+        Fixed(keys, name="uniform"),
+        Knower(keys, stream, sure=0.5, name="half-sure"),
+    ]
+    mixture, metrics = mixed_run(experts, stream)
+    best = min(m.bits_per_char for m in mixture.expert_metrics().values())
+    regret = metrics.bits_per_char - best
+    assert regret < 0.15, f"mixture {metrics.bits_per_char:.3f} bits/key vs best expert {best:.3f}"
+    for expert_metrics in mixture.expert_metrics().values():
+        assert expert_metrics.n == len(stream)
+
+
+def test_it_learns_to_trust_the_expert_that_is_always_right():
+    keys = list("qwertyuiop")
+    rng = random.Random(1)
+    stream = "".join(rng.choice(keys) for _ in range(400))
+    mixture = MixturePredictor(
+        [Fixed(keys, name="uniform"), Knower(keys, stream, sure=1.0, name="perfect"), NGramPredictor(max_order=2)]
+    )
+    hits = []
+    replay(mixture, stream[:-1], hits=hits)  # the last key is still to come: the perfect expert knows it
+    weights = mixture.weights()
+    assert weights["perfect"] > max(weights["uniform"], weights["ngram"])
+    assert sum(hits[-200:]) == 200  # once it trusts the perfect expert it follows it every time
+    assert mixture.probs().max() > 0.9
+
+
+def test_a_misleading_expert_is_ignored():
+    keys = list("abcd")
+    stream = markov_stream(keys, 800, seed=5, stay=0.9)
+    liar = Knower(keys, stream[1:] + "a", sure=0.95, name="liar")  # confidently predicts the key after next
+    _, alone = mixed_run([NGramPredictor(max_order=2)], stream)
+    mixture, together = mixed_run([NGramPredictor(max_order=2), liar], stream)
+    assert together.bits_per_char < alone.bits_per_char + 0.1
+    assert mixture.weights()["liar"] < mixture.weights()["ngram"]
+
+
+def test_experts_with_different_key_sets_share_one_alphabet():
+    left, right = Fixed("ab", [0.9, 0.1], name="left"), Fixed("cd", [0.2, 0.8], name="right")
+    mixture = MixturePredictor([left, right])
+    assert sorted(mixture.keys) == list("abcd")
+    probs = mixture.probs()
+    assert probs.sum() == pytest.approx(1.0) and (probs > 0).all()
+    for key in "acadaeae":  # e: a key neither expert knows joins the alphabet
+        mixture.observe(key)
+        assert mixture.probs().sum() == pytest.approx(1.0)
+    assert "e" in mixture.keys and np.isfinite(mixture.probs()).all()
+
+
+def test_a_fixed_alphabet_drops_keys_outside_it():
+    experts = [NGramPredictor(max_order=2), MatchPredictor()]
+    mixture = MixturePredictor(experts, keys=["f", "d"])
+    metrics = replay(mixture, "fdxfdfdffdxfd" * 10)
+    assert mixture.keys == ["f", "d"] and mixture.probs().shape == (2,)
+    assert metrics.n == 130 and metrics.hit_rate > 0.5
+
+
+def test_it_works_from_the_first_key_with_experts_that_know_nothing():
+    mixture = MixturePredictor([NGramPredictor(max_order=3), MatchPredictor()])
+    assert mixture.probs().shape == (0,) and mixture.guess(3) == []
+    hits = []
+    replay(mixture, "abcab" * 30, hits=hits)
+    assert sum(hits[10:]) == len(hits) - 10  # a repeating phrase is read after two periods
+
+
+def test_weight_sets_by_context_start_from_the_last_one_used():
+    keys = list("xyz")
+    stream = markov_stream(keys, 300, seed=2)
+    plain, plain_metrics = mixed_run([NGramPredictor(max_order=1), Fixed(keys)], stream)
+    bucketed, bucketed_metrics = mixed_run(
+        [NGramPredictor(max_order=1), Fixed(keys)], stream, context=keys_seen_context((50, 100))
+    )
+    # the keys-seen context only moves forward, so each new set continues where the last left off
+    assert bucketed_metrics.bits_per_char == pytest.approx(plain_metrics.bits_per_char)
+    assert bucketed.weights() == pytest.approx(plain.weights())
+
+
+def test_the_copy_expert_follows_a_repeated_fragment_and_grows_confident():
+    copy = MatchPredictor(window=100)
+    for key in "the quick brown fox. the quick bro":
+        copy.observe(key)
+    assert copy.predicted == "w" and copy.length >= 10
+    first = copy.confidence
+    hits = []
+    replay(copy, "wn fox. the quick brown fox. the quick brown fox.", hits=hits)
+    assert all(hits)
+    assert copy.confidence > first
+
+
+def test_the_copy_expert_forgets_beyond_its_window():
+    copy = MatchPredictor(window=20)
+    for key in "abcdefghij" + "0123456789" * 3 + "abcdefghi":
+        copy.observe(key)
+    assert copy.length < 9  # "abcdefghi" left the window, so no long match
