@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the model and the n-gram baseline keep learning from your keys as you play (default: on)",
     )
     play.add_argument("--dodge", action="store_true", help="show the guess before you press: try to dodge it")
+    play.add_argument(
+        "--random",
+        type=int,
+        metavar="N",
+        help="the control: a random generator plays N keys against the same machine (headless; keys not kept)",
+    )
     play.add_argument("--headless", action="store_true", help="play the printable keys read from stdin; print JSON")
     play.add_argument(
         "--layout",
@@ -146,6 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--force", action="store_true", help="replace an existing corpus of that name")
 
     sub.add_parser("list", help="list corpora and models in the workspace")
+
+    ins = sub.add_parser("insight", help="what gave you away: the habits the guesses used, in plain words")
+    ins.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path to look at (default: %(default)s)")
+    ins.add_argument(
+        "--games", type=int, metavar="N", help="look at your last N games instead, with the machine's guesses"
+    )
+    ins.add_argument("--layout", default="qwerty", help="keyboard layout the keys were typed on (default: %(default)s)")
+    ins.add_argument("--json", action="store_true", help="print one JSON object")
+
+    hist = sub.add_parser("history", help="every finished round and game, oldest first")
+    hist.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -396,8 +413,12 @@ def _resolve_model(ws, name: str | None) -> Path:
 
 def cmd_play(args) -> int:
     _positive(args.round, "--round")
+    if args.random is not None:
+        _positive(args.random, "--random")
     ws = _workspace(args).ensure()
     model_path = _resolve_model(ws, args.model)
+    if args.random is not None:
+        return _play_random(ws, model_path, args)
     corpus_path = None if args.no_append else ws.corpus_path(args.corpus, must_exist=False)
     if corpus_path is not None and corpus_path.parent == Path(__file__).parent / "demo":
         corpus_path = ws.corpora / corpus_path.name
@@ -420,6 +441,7 @@ def cmd_play(args) -> int:
     from keytui.checkpoint import load_checkpoint
     from keytui.corpus import CorpusWriter, is_recordable_key
     from keytui.game import GameSession
+    from keytui.history import History
     from keytui.predictors import NGramPredictor
 
     checkpoint = load_checkpoint(model_path)
@@ -430,6 +452,10 @@ def cmd_play(args) -> int:
             NGramPredictor(checkpoint.fit_text, adaptive=args.adapt),
             round_size=args.round,
             recorder=writer,
+            history=History.of_workspace(ws.root),
+            model_label=checkpoint.label,
+            mode="dodge" if args.dodge else "play",
+            clock=None,  # keys read from stdin carry no timing: no keys-per-second figure is made up
         )
         for line in sys.stdin:
             for key in line:
@@ -439,9 +465,18 @@ def cmd_play(args) -> int:
     finally:
         if writer:
             writer.close()
+    game.finish()
+    return _print_game(game, checkpoint.label, layout)
+
+
+def _print_game(game, label: str, layout: str | None = None) -> int:
     summary = game.summary()
-    summary["checkpoint"] = checkpoint.label
-    summary["layout"] = layout
+    summary["checkpoint"] = label
+    if layout is not None:
+        summary["layout"] = layout
+    summary["mode"] = game.mode
+    if game.history_error:
+        print(f"keytui: warning: {game.history_error}", file=sys.stderr)
     print(json.dumps(summary))
     return 0
 
@@ -464,6 +499,16 @@ def _play_layout(model_path: Path, corpus_path: Path | None, requested: str | No
     if corpus_path is not None:
         _recording_layout(corpus_path, layout)
     return layout
+
+
+def _play_random(ws, model_path: Path, args) -> int:
+    from keytui.control import control_game
+    from keytui.history import History
+
+    game = control_game(
+        model_path, args.random, round_size=args.round, adaptive=args.adapt, history=History.of_workspace(ws.root)
+    )
+    return _print_game(game, game.model_label)
 
 
 def cmd_import(args) -> int:
@@ -564,6 +609,65 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_history(args) -> int:
+    from keytui.history import History
+
+    ws = _workspace(args)
+    read = History.of_workspace(ws.root).read()
+    if args.json:
+        print(json.dumps({"records": [r.to_json() for r in read.records], "skipped": read.skipped}))
+        return 0
+    if read.skipped:
+        print(f"({read.skipped} unreadable lines skipped)", file=sys.stderr)
+    if not read.records:
+        print(f"no games yet (the history lives in {ws.root / 'history.jsonl'})")
+        return 0
+    header = f"{'date':19s} {'':5s} {'mode':7s} {'model':12s} {'keys':>6s} {'hit':>6s} {'chance':>6s}"
+    print(f"{header} {'keys/s':>6s}  verdict")
+    for r in read.records:
+        speed = f"{r.keys_per_second:6.1f}" if r.keys_per_second is not None else f"{'-':>6s}"
+        mark = "reads you" if r.predictable else ("too short" if r.keys < 20 else "chance")
+        print(
+            f"{r.date[:19].replace('T', ' '):19s} {r.kind:5s} {r.mode:7s} {r.model[:12]:12s} {r.keys:6d} "
+            f"{r.hit_rate:6.1%} {r.chance:6.1%} {speed}  {mark} (p={r.p_value:.2g})"
+        )
+    games = read.games()
+    print(f"{len(games)} games, {len(read.rounds())} rounds")
+    return 0
+
+
+def cmd_insight(args) -> int:
+    from keytui.insight import insight, text_heatmap
+
+    ws = _workspace(args)
+    if args.games is not None:
+        from keytui.history import History
+
+        _positive(args.games, "--games")
+        games = [g for g in History.of_workspace(ws.root).read().games() if g.typed and g.mode != "random"]
+        if not games:
+            raise KeytuiError("no game with its keys kept in the history yet: play a game (keys kept) first")
+        chosen = games[-args.games :]
+        keys = "".join(g.typed for g in chosen)
+        hits = [h == "1" for g in chosen for h in g.hits]
+        plural = "s" if len(chosen) > 1 else ""
+        found = insight(keys, hits, source=f"your last {len(chosen)} game{plural}", layout=args.layout)
+    else:
+        from keytui.corpus import read_corpus
+
+        path = ws.corpus_path(args.corpus)
+        found = insight(read_corpus(path), source=f"corpus {path.stem!r}", layout=args.layout)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False))
+        return 0
+    for line in found.lines():
+        print(line)
+    if found.keys:
+        print("How often each key was guessed (blank: never pressed):")
+        print(text_heatmap(found, args.layout))
+    return 0
+
+
 COMMANDS = {
     "home": cmd_home,
     "record": cmd_record,
@@ -574,6 +678,8 @@ COMMANDS = {
     "stats": cmd_stats,
     "simulate": cmd_simulate,
     "list": cmd_list,
+    "history": cmd_history,
+    "insight": cmd_insight,
 }
 
 

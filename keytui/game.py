@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from keytui.errors import KeytuiError
+from keytui.history import GameRecord, History, least_predictable_yet, now_iso
 from keytui.metrics import StreamingMetrics, binomial_upper_tail
 from keytui.predictors import Predictor
 
@@ -20,6 +23,7 @@ SIGNIFICANCE = 0.01
 MIN_KEYS_FOR_VERDICT = 20
 ROLLING_KEYS = 20  # the rolling hit rate is over this many most recent keys
 RATE_HISTORY = 200  # how many rolling hit rates the screen can draw
+SPEED_KEYS = 10  # keys per second is measured over this many most recent keys
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,72 @@ class Scoreboard:
             "verdict": {"predictable": verdict.predictable, "p_value": verdict.p_value, "text": verdict.text},
         }
 
+    def record(self, kind: str, uniform_chance: float, **details) -> GameRecord:
+        """This stretch of play as a history record."""
+        verdict = judge(self.model, uniform_chance)
+        model = self.model
+        return GameRecord(
+            kind=kind,
+            date=now_iso(),
+            keys=self.n,
+            hit_rate=round(model.hit_rate, 6),
+            top3_hit_rate=round(model.top3_hit_rate, 6),
+            macro_f1=round(model.macro_f1, 6),
+            weighted_f1=round(model.weighted_f1, 6),
+            bits_per_key=round(model.bits_per_char, 6),
+            chance=round(verdict.chance, 6),
+            uniform_chance=round(uniform_chance, 6),
+            p_value=verdict.p_value,
+            predictable=verdict.predictable,
+            verdict=verdict.text,
+            ngram_hit_rate=round(self.baseline.hit_rate, 6),
+            **details,
+        )
+
+
+class PlayClock:
+    """When keys land, to tell keys per second: live over the last few keys, and over the time spent typing
+    (a pause on a results screen between rounds is not typing time)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.recent: deque[float] = deque(maxlen=SPEED_KEYS)
+        self.round_first: float | None = None
+        self.round_last: float | None = None
+        self.seconds = 0.0  # typing time of the finished rounds
+        self.gaps = 0  # key-to-key intervals in that time
+
+    def tick(self) -> None:
+        now = self.clock()
+        self.recent.append(now)
+        if self.round_first is None:
+            self.round_first = now
+        self.round_last = now
+
+    def live(self) -> float | None:
+        if len(self.recent) < 2 or self.recent[-1] <= self.recent[0]:
+            return None
+        return (len(self.recent) - 1) / (self.recent[-1] - self.recent[0])
+
+    def round_rate(self, keys: int) -> float | None:
+        if self.round_first is None or self.round_last is None or keys < 2 or self.round_last <= self.round_first:
+            return None
+        return (keys - 1) / (self.round_last - self.round_first)
+
+    def close_round(self, keys: int) -> None:
+        if self.round_first is not None and self.round_last is not None and keys >= 2:
+            self.seconds += self.round_last - self.round_first
+            self.gaps += keys - 1
+        self.round_first = self.round_last = None
+        self.recent.clear()  # the pause before the next round is not typing
+
+    def game_rate(self, open_round_keys: int) -> float | None:
+        seconds, gaps = self.seconds, self.gaps
+        if self.round_first is not None and self.round_last is not None and open_round_keys >= 2:
+            seconds += self.round_last - self.round_first
+            gaps += open_round_keys - 1
+        return gaps / seconds if seconds > 0 else None
+
 
 def judge(metrics: StreamingMetrics, uniform_chance: float) -> Verdict:
     """Is the model's hit rate beyond what guessing could do? Exact one-sided binomial test against the stronger
@@ -100,7 +170,13 @@ class GameSession:
         round_size: int = 100,
         recent: int = 40,
         recorder=None,
+        history: History | None = None,
+        model_label: str = "",
+        mode: str = "play",
+        clock: Callable[[], float] | None = time.monotonic,
     ) -> None:
+        """`history`: where finished rounds and games are kept (None: nowhere). `clock`: None when the keys do not
+        arrive in real time (read from a file), so no keys-per-second figure is made up."""
         self.predictor = predictor
         self.baseline = baseline
         self.round_size = round_size
@@ -112,6 +188,19 @@ class GameSession:
         self.recent_hits: deque[bool] = deque(maxlen=ROLLING_KEYS)
         self.rolling_rates: deque[float] = deque(maxlen=RATE_HISTORY)  # hit rate over the last keys, after each key
         self.latencies: deque[float] = deque(maxlen=1000)
+        self.history_store = history
+        self.history_error: str | None = None  # why the history could not be written, once it could not
+        self.model_label = model_label
+        self.mode = mode
+        self.clock = PlayClock(clock) if clock is not None else None
+        self.last_round_record: GameRecord | None = None
+        self.least_predictable_round = False  # the last finished round was the least predictable of its mode yet
+        self.game_record: GameRecord | None = None
+        self._round_modes: set[str] = set()
+        self._game_modes: set[str] = set()
+        self._typed: list[str] = []
+        self._hits: list[bool] = []
+        self._keys_kept = True  # every key so far went to a corpus (or was the random control's)
         self.guess = self._make_guess()
         self._baseline_guess = self.baseline.guess(1)
 
@@ -149,9 +238,92 @@ class GameSession:
         self.history.append(result)
         self.recent_hits.append(hit)
         self.rolling_rates.append(sum(self.recent_hits) / len(self.recent_hits))
+        self._typed.append(key)
+        self._hits.append(hit)
+        self._round_modes.add(self.mode)
+        self._game_modes.add(self.mode)
+        if self.recorder is None and self.mode != "random":
+            self._keys_kept = False
+        if self.clock is not None:
+            self.clock.tick()
         if round_over:
             self.rounds_done.append(self.round.to_json(self.uniform_chance))
+            self._record_round()
         return result
+
+    @property
+    def typed(self) -> str:
+        """Every key of this game so far."""
+        return "".join(self._typed)
+
+    @property
+    def hits(self) -> list[bool]:
+        """Whether each key of this game was the machine's first guess."""
+        return list(self._hits)
+
+    def keys_per_second(self) -> float | None:
+        """Over the last few keys: how fast the player is typing now."""
+        return self.clock.live() if self.clock is not None else None
+
+    def _round_mode(self) -> str:
+        return next(iter(self._round_modes)) if len(self._round_modes) == 1 else "mixed"
+
+    def _record_round(self) -> None:
+        speed = self.clock.round_rate(self.round.n) if self.clock is not None else None
+        record = self.round.record(
+            "round",
+            self.uniform_chance,
+            model=self.model_label,
+            mode=self._round_mode(),
+            keys_per_second=_rounded(speed),
+            round=len(self.rounds_done),
+        )
+        self._round_modes = set()
+        if self.clock is not None:
+            self.clock.close_round(self.round.n)
+        self.last_round_record = record
+        self.least_predictable_round = False
+        if self.history_store is not None:
+            earlier = self._read_history()
+            self.least_predictable_round = least_predictable_yet(earlier, record)
+            self.rounds_done[-1]["least_predictable_yet"] = self.least_predictable_round
+            self._append(record)
+
+    def _read_history(self) -> list[GameRecord]:
+        try:
+            return self.history_store.read().records if self.history_store is not None else []
+        except KeytuiError as exc:
+            self.history_error = str(exc)
+            return []
+
+    def _append(self, record: GameRecord) -> None:
+        """Keep a record; a history the disk refuses is reported once and then left alone: play goes on."""
+        if self.history_store is None or self.history_error is not None:
+            return
+        try:
+            self.history_store.append(record)
+        except KeytuiError as exc:
+            self.history_error = str(exc)
+
+    def finish(self) -> GameRecord | None:
+        """The game is over: keep its record (once; a game without a key leaves none)."""
+        if self.game_record is not None or self.total.n == 0:
+            return self.game_record
+        speed = self.clock.game_rate(self.round.n) if self.clock is not None else None
+        modes = set(self._game_modes)
+        keep = self._keys_kept
+        self.game_record = self.total.record(
+            "game",
+            self.uniform_chance,
+            model=self.model_label,
+            mode=modes.pop() if len(modes) == 1 else "mixed",
+            keys_per_second=_rounded(speed),
+            rounds=len(self.rounds_done),
+            typed=self.typed if keep else None,
+            hits="".join("1" if h else "0" for h in self._hits) if keep else None,
+        )
+        self._append(self.game_record)
+        return self.game_record
 
     def settle(self) -> None:
         """Let the predictors do their deferred learning: call it between keys, once the guess is on screen."""
@@ -171,3 +343,7 @@ class GameSession:
         data = self.total.to_json(self.uniform_chance)
         data["rounds"] = self.rounds_done
         return data
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None

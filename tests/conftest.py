@@ -5,6 +5,14 @@ import pytest
 from keytui.simulate import simulate
 
 
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path_factory, monkeypatch):
+    """Every test gets its own user config directory: the real user's settings are never read nor written."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """An empty workspace, used through KEYTUI_HOME as a user's script would."""

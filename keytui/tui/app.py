@@ -14,7 +14,7 @@ class KeytuiApp(App):
     CSS_PATH = "keytui.tcss"
     TITLE = "keytui"
     SUB_TITLE = "how random is your random typing?"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True), Binding("f1", "help", "Help")]
 
     def __init__(self, workspace: Workspace, screen: str = "home", **options: Any) -> None:
         super().__init__()
@@ -32,9 +32,38 @@ class KeytuiApp(App):
     def on_mount(self) -> None:
         from keytui.tui.home import HomeScreen
 
+        self._restore_theme()
         self.push_screen(HomeScreen())
         if self.start_screen != "home":
             self.open_mode(self.start_screen, **self.options)
+
+    def _restore_theme(self) -> None:
+        """The theme chosen in an earlier run (a theme that no longer exists is ignored), kept on every change."""
+        from keytui.settings import saved_theme
+
+        theme = saved_theme()
+        if theme is not None and theme in self.available_themes:
+            self.theme = theme
+        self._saved_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        from keytui.errors import KeytuiError
+        from keytui.settings import save_setting
+
+        if theme.name == self._saved_theme:
+            return
+        try:
+            save_setting("theme", theme.name)
+            self._saved_theme = theme.name
+        except KeytuiError as exc:
+            self.notify(f"The theme is not kept for next time: {exc}", severity="warning")
+
+    def action_help(self) -> None:
+        from keytui.tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def open_mode(self, mode: str, **options: Any) -> None:
         if mode == "record":

@@ -22,6 +22,7 @@ class HomeScreen(Screen):
         Binding("t", "train", "Train"),
         Binding("p", "play", "Play"),
         Binding("f5", "refresh", "Refresh"),
+        Binding("question_mark", "app.help", "Help", show=False),
     ]
 
     def compose(self) -> ComposeResult:

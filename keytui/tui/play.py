@@ -18,6 +18,7 @@ from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
 from keytui.errors import KeytuiError
 from keytui.game import ROLLING_KEYS, GameSession, KeyResult
+from keytui.history import History
 from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.predictors import NGramPredictor
 from keytui.tui.keys import typed_character
@@ -33,6 +34,7 @@ class PlayScreen(Screen):
     BINDINGS = [
         Binding("f2", "toggle_dodge", "Dodge mode"),
         Binding("f3", "toggle_append", "Keep keys on/off"),
+        Binding("f4", "random_control", "Random control"),
         Binding("escape", "leave", "Done"),
     ]
 
@@ -56,6 +58,7 @@ class PlayScreen(Screen):
         self.game: GameSession | None = None
         self.writer: CorpusWriter | None = None
         self.last: KeyResult | None = None
+        self._history_warned = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,6 +95,9 @@ class PlayScreen(Screen):
             NGramPredictor(checkpoint.fit_text, adaptive=self.adaptive),
             round_size=self.round_size,
             recorder=self.writer,
+            history=History.of_workspace(self.app.workspace.root),
+            model_label=checkpoint.label,
+            mode="dodge" if self.dodge else "play",
         )
         self._refresh()
 
@@ -111,6 +117,7 @@ class PlayScreen(Screen):
         self._refresh()
         self.call_after_refresh(self.game.settle)  # the model learns once the guess is on screen
         if result.round_over:
+            self._warn_history()
             summary = self.game.round.to_json(self.game.uniform_chance)
             self.game.next_round()
             self.app.push_screen(RoundResults(summary, len(self.game.rounds_done)))
@@ -182,7 +189,31 @@ class PlayScreen(Screen):
 
     def action_toggle_dodge(self) -> None:
         self.dodge = not self.dodge
+        if self.game is not None:
+            self.game.mode = "dodge" if self.dodge else "play"
         self._refresh()
+
+    def action_random_control(self) -> None:
+        """A random generator plays against a fresh copy of this machine: what chance looks like."""
+        from keytui.tui.control import ControlScreen
+
+        if self.game is None:
+            return
+        model = self.game.total.model
+        self.app.push_screen(
+            ControlScreen(
+                self.model_path,
+                adaptive=self.adaptive,
+                player_rate=model.hit_rate if model.n else None,
+                history=self.game.history_store,
+            )
+        )
+
+    def _warn_history(self) -> None:
+        game = self.game
+        if game is not None and game.history_error and not self._history_warned:
+            self._history_warned = True
+            self.notify(f"The history is not kept: {game.history_error}", severity="warning", timeout=10)
 
     def action_toggle_append(self) -> None:
         if self.writer is not None:
@@ -204,10 +235,16 @@ class PlayScreen(Screen):
             self.game.recorder = None
 
     def action_leave(self) -> None:
-        self._stop_keeping()
+        self._finish()
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        """The game is over: its record goes into the history, and the corpus is closed."""
+        if self.game is not None:
+            self.game.finish()
         self._stop_keeping()
 
 

@@ -1,0 +1,109 @@
+"""Pilot tests for what issue 13 added to the screens: the history kept by play, and the elements built on it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from keytui.history import History
+from keytui.paths import Workspace
+from keytui.tui.app import create_app
+from keytui.tui.play import PlayScreen, RoundResults
+
+SIZE = (100, 32)
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path).ensure()
+
+
+async def test_play_screen_keeps_rounds_and_the_game_in_the_history(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus), round_size=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"asdfg")
+        assert isinstance(app.screen, RoundResults)
+        await pilot.press("enter", "f2", *"qw", "escape")
+        assert not isinstance(app.screen, PlayScreen)
+    records = History.of_workspace(workspace.root).read().records
+    assert [(r.kind, r.mode, r.keys) for r in records] == [("round", "play", 5), ("game", "mixed", 7)]
+    assert records[-1].typed == "asdfgqw" and records[-1].model == "tiny"
+
+
+async def test_help_opens_with_f1_anywhere_and_question_mark_on_home_only(workspace, tiny_checkpoint):
+    from keytui.tui.help import HelpScreen
+
+    app = create_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("#help-text").source
+        for term in ("sealed", "Dodge mode", "Hit rate", "Top-3", "Chance", "binomial", "F1", "Bits per key"):
+            assert term in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert not isinstance(app.screen, HelpScreen)
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=None)
+    async with app.run_test(size=SIZE) as pilot:
+        play = app.screen
+        await pilot.press("question_mark")  # in play, `?` is a key of the game
+        assert play.game.total.n == 1 and play.last.key == "?"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("a", "q")  # q closes help; the `a` before it is no move in the game
+        assert app.screen is play and play.game.total.n == 1
+
+
+async def test_the_theme_is_kept_between_runs(workspace, config_dir):
+    from keytui.settings import settings_path
+
+    app = create_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        default = app.theme
+        chosen = next(name for name in app.available_themes if name != default and not name.startswith("textual-a"))
+        app.theme = chosen
+        await pilot.pause()
+    assert settings_path().is_relative_to(config_dir)
+    assert json.loads(settings_path().read_text())["theme"] == chosen
+    app = create_app(workspace)
+    async with app.run_test(size=SIZE):
+        assert app.theme == chosen
+    settings_path().write_bytes(b"{not json")  # a corrupt file: the default theme, no error
+    app = create_app(workspace)
+    async with app.run_test(size=SIZE):
+        assert app.theme == default
+    settings_path().write_text(json.dumps({"theme": "no-such-theme", "other": 1}))
+    app = create_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == default
+        app.theme = chosen
+        await pilot.pause()
+    assert json.loads(settings_path().read_text()) == {"theme": chosen, "other": 1}  # other settings kept
+
+
+async def test_the_random_control_plays_a_fresh_machine_and_leaves_the_game_alone(workspace, tiny_checkpoint):
+    from keytui.tui.control import ControlScreen
+
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=None)
+    async with app.run_test(size=SIZE) as pilot:
+        play = app.screen
+        await pilot.press(*"asdf")
+        guess_before = play.game.guess
+        await pilot.press("f4")
+        control = app.screen
+        assert isinstance(control, ControlScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = str(control.query_one("#control-result").render())
+        assert "A random generator pressed 100 keys" in text and "Against you it guesses" in text
+        assert control.game.total.n == 100 and control.game.mode == "random"
+        await pilot.press("x", "escape")
+        assert app.screen is play and play.game.total.n == 4 and play.game.guess == guess_before
+    records = History.of_workspace(workspace.root).read().records
+    control_records = [(r.kind, r.mode, r.keys) for r in records if r.mode == "random"]
+    assert control_records == [("round", "random", 100), ("game", "random", 100)]
