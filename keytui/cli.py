@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LAYOUTS,
         help="the keyboard layout you type on (default: your corpus's, else the model's, else qwerty)",
     )
+    play.add_argument(
+        "--keys",
+        help="the oracle game on these 2 to 12 keys only (fd, rps, 123456789): no model, it learns you from scratch",
+    )
 
     imp = sub.add_parser("import", help="add your own text file as a corpus")
     imp.add_argument("file", help="a UTF-8 text file")
@@ -134,8 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--force", action="store_true", help="replace an existing corpus of that name")
 
     ev = sub.add_parser("eval", help="replay a corpus as a game for a model and the baselines")
-    ev.add_argument("--model", required=True, help="checkpoint name or path")
-    ev.add_argument("--corpus", required=True, help="corpus name or path")
+    ev.add_argument("--model", help="checkpoint name or path (required unless --players)")
+    ev.add_argument("--corpus", help="corpus name or path (required unless --players)")
+    ev.add_argument("--players", metavar="FILE", help="few-key oracle game: one player's presses per line, in order")
+    ev.add_argument("--keys", help="with --players: the game's keys (default: the file's own, 2 to 12)")
     ev.add_argument("--adapt", action="store_true", help="predictors keep learning from the keys they are shown")
     ev.add_argument("--split", choices=["all", "test"], default="all", help="score every key, or the held-out tail")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
@@ -146,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="write a SYNTHETIC keyboard masher's keystrokes (demo and tests)")
     sim.add_argument("--persona", default="masher", help="masher, roller, drummer or chaotic (default: %(default)s)")
-    sim.add_argument("--keys", type=int, default=10_000, help="how many keys (default: %(default)s)")
+    sim.add_argument("--keys", default="10000", help="how many keys (default: %(default)s); with --players: which keys")
+    sim.add_argument("--players", type=int, help="SYNTHETIC few-key players instead: this many, one per line")
+    sim.add_argument("--presses", type=int, default=300, help="with --players: presses per player (default: 300)")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--name", help="save as this corpus (default: print to stdout)")
     sim.add_argument("--force", action="store_true", help="replace an existing corpus of that name")
@@ -415,6 +423,10 @@ def cmd_play(args) -> int:
     _positive(args.round, "--round")
     if args.random is not None:
         _positive(args.random, "--random")
+    if args.keys is not None:
+        from keytui.cli_oracle import play_keys
+
+        return play_keys(args, _workspace(args).ensure(), interactive=_interactive(args))
     ws = _workspace(args).ensure()
     model_path = _resolve_model(ws, args.model)
     if args.random is not None:
@@ -527,6 +539,14 @@ def cmd_eval(args) -> int:
     from keytui.corpus import read_corpus
     from keytui.evaluation import evaluate_corpus
 
+    if args.players is not None:
+        from keytui.cli_oracle import eval_players
+
+        return eval_players(args)
+    if args.keys is not None:
+        raise KeytuiError("--keys goes with --players FILE (the few-key oracle game)")
+    if not args.model or not args.corpus:
+        raise KeytuiError("eval needs --model and --corpus (or --players FILE for the few-key oracle game)")
     ws = _workspace(args)
     checkpoint = load_checkpoint(ws.checkpoint_path(args.model))
     text = read_corpus(ws.corpus_path(args.corpus))
@@ -569,9 +589,15 @@ def cmd_stats(args) -> int:
 
 
 def cmd_simulate(args) -> int:
+    if args.players is not None:
+        from keytui.cli_oracle import simulate_players
+
+        return simulate_players(args)
     from keytui.simulate import simulate
 
-    text = simulate(args.persona, args.keys, args.seed)
+    if not args.keys.isdigit():
+        raise KeytuiError(f"--keys must be a number of keys, not {args.keys!r} (a key set such as fd needs --players)")
+    text = simulate(args.persona, int(args.keys), args.seed)
     if not args.name:
         sys.stdout.write(text + "\n")
         return 0

@@ -1,0 +1,97 @@
+"""The few-key oracle game's commands: `play --keys`, `eval --players`, `simulate --keys K --players N`.
+
+Kept apart from keytui/cli.py so the full-keyboard commands and these can change without stepping on each other;
+cli.py hands over when the few-key flags are given. Same rules: one-line errors, no Textual outside the screen.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from keytui.errors import KeytuiError
+from keytui.oracle.keyset import parse_keys
+
+
+def _at_least_one(value: int, flag: str) -> int:
+    if value < 1:
+        raise KeytuiError(f"{flag} must be at least 1")
+    return value
+
+
+def play_keys(args, ws, *, interactive: bool) -> int:
+    keys = parse_keys(args.keys)
+    if args.model:
+        raise KeytuiError("--keys plays the oracle game, which needs no --model: it learns you from the first press")
+    keep = not args.no_append
+    if interactive:
+        from keytui.tui.app import run_app
+
+        run_app(ws, screen="oracle", keys=keys, round_size=args.round, dodge=args.dodge, keep=keep)
+        return 0
+    from keytui.oracle.game import game_scores, new_game
+
+    game, writer, earlier = new_game(keys, ws.root, round_size=args.round, keep=keep)
+    ignored = 0
+    try:
+        for line in sys.stdin:
+            for key in line:
+                if key in keys:
+                    if game.press(key).round_over:
+                        game.next_round()
+                    game.settle()
+                elif key not in "\r\n":
+                    ignored += 1
+    finally:
+        if writer is not None:
+            writer.close(game_scores(game) if game.total.n else None)
+    summary = game.summary()
+    summary.update(keys=keys, ignored=ignored, earlier_games=earlier)
+    print(json.dumps(summary))
+    return 0
+
+
+def eval_players(args) -> int:
+    from keytui.oracle.evaluation import evaluate_players
+    from keytui.oracle.players_file import iter_players, scan_players
+
+    if args.model or args.corpus:
+        raise KeytuiError("--players replays a players file for the few-key oracle: it takes no --model or --corpus")
+    source = scan_players(Path(args.players), args.keys)
+    if source.ignored:
+        print(
+            f"keytui: note: {source.ignored} characters that are not among the keys {source.keys!r} were ignored",
+            file=sys.stderr,
+        )
+    report = evaluate_players(iter_players(source), source.keys)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['players']} players, {report['n']} presses of {source.keys!r}, played one after another")
+    print(f"{'':22s} {'hit':>7s} {'top-3':>7s} {'macroF1':>8s} {'wF1':>7s} {'bits/key':>9s}")
+    rows = {
+        "oracle (this machine)": report["model"],
+        "order-5 (each alone)": report["baselines"]["ngram"],
+        "majority (each alone)": report["baselines"]["majority"],
+    }
+    for name, s in rows.items():
+        print(
+            f"{name:22s} {s['hit_rate']:7.1%} {s['top3_hit_rate']:7.1%} {s['macro_f1']:8.3f} "
+            f"{s['weighted_f1']:7.3f} {s['bits_per_char']:9.3f}"
+        )
+    print(f"chance {1 / len(source.keys):.1%}")
+    return 0
+
+
+def simulate_players(args) -> int:
+    from keytui.oracle.players import iter_players
+
+    keys = parse_keys(args.keys)
+    _at_least_one(args.players, "--players")
+    _at_least_one(args.presses, "--presses")
+    if args.name:
+        raise KeytuiError("--players writes one SYNTHETIC player per line to stdout: redirect it to a file")
+    for game in iter_players(keys, args.players, args.presses, args.seed):
+        sys.stdout.write(game.presses + "\n")
+    return 0

@@ -1,0 +1,133 @@
+"""The few-key game's experts: small count models, each knowing one kind of context, computed together.
+
+With 2 to 12 keys every expert is a table of counts: for a context (the last few keys, the last few moves, the
+current run), how often each next key or move followed. Three kinds of context:
+
+- keys: the last `order` keys pressed (order 0: how often each key is pressed at all). Aaronson's oracle is order 5.
+- moves: the last `order` moves, a move being how far the key is from the one before it, round the key set
+  ((key - previous) mod k: on f/d, "same" or "switch"). It predicts the next move, so what a player does after
+  "f f" it also knows after "d d": half the data for the same habit, and cyclers on rock-paper-scissors
+  (r -> p -> s) are one context, not three.
+- run: how long the current run of one key is (capped), with the last `order` moves: people who avoid runs switch
+  more the longer the run gets.
+
+Each kind comes plain, and recency-weighted (`decay` < 1: every count of a context shrinks a little each time that
+context comes up, so a player who changes strategy is followed within a few dozen presses). A `shared` expert learns
+from every player this machine has seen (the prior from earlier games); the others only from the present player and
+start empty for each new one.
+
+All tables of a bank answer in one (E, K) array per press: a Python loop over experts, one array build, no per-expert
+numpy calls, so thirty experts cost well under a millisecond.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RUN_CAP = 8  # runs longer than this count as this long
+
+
+@dataclass(frozen=True)
+class ExpertSpec:
+    name: str
+    context: str  # "keys", "moves" or "run"
+    order: int
+    decay: float = 1.0  # 1: plain counts; below 1: a context's counts shrink by this factor each time it comes up
+    shared: bool = False  # learns from every player on this machine, not from the present player only
+    alpha: float = 0.4  # additive smoothing: probabilities are (count + alpha) / (total + k * alpha)
+
+
+def default_experts() -> tuple[ExpertSpec, ...]:
+    specs = [ExpertSpec(f"keys-{order}", "keys", order) for order in range(0, 7)]
+    specs += [ExpertSpec(f"moves-{order}", "moves", order) for order in range(1, 9)]
+    specs += [ExpertSpec(f"run+moves-{order}", "run", order) for order in (0, 2)]
+    specs += [ExpertSpec(f"keys-{order}-recent", "keys", order, decay=0.9) for order in (0, 1, 3)]
+    specs += [ExpertSpec(f"moves-{order}-recent", "moves", order, decay=0.9) for order in (1, 2, 4)]
+    specs += [ExpertSpec(f"moves-{order}-fast", "moves", order, decay=0.7, alpha=0.2) for order in (3, 6)]
+    specs += [ExpertSpec(f"everyone-keys-{order}", "keys", order, shared=True) for order in (1, 3, 5)]
+    specs += [ExpertSpec(f"everyone-moves-{order}", "moves", order, shared=True) for order in (1, 2, 3, 4, 6)]
+    specs += [ExpertSpec("everyone-run+moves-2", "run", 2, shared=True)]
+    return tuple(specs)
+
+
+class ExpertBank:
+    """Every expert's counts for the present context, kept up to date press by press over keys 0..k-1."""
+
+    def __init__(self, k: int, specs: tuple[ExpertSpec, ...]) -> None:
+        self.k = k
+        self.specs = specs
+        self.names = [spec.name for spec in specs]
+        self.base = k + 1  # keys and moves are coded 1..k, so a short history is a context of its own
+        self._moduli = [self.base**spec.order for spec in specs]
+        self._kinds = [spec.context for spec in specs]
+        self._decays = [spec.decay for spec in specs]
+        self.alphas = np.array([spec.alpha for spec in specs])
+        self.relative = np.array([spec.context != "keys" for spec in specs])  # rows over moves, not keys
+        self._shared_tables: list[dict[int, list[float]]] = [{} for _ in specs]
+        self._tables: list[dict[int, list[float]]] = []
+        self._zeros = [0.0] * k
+        # (x - previous) mod k for every previous key: turns a row over moves into a row over keys
+        self._to_keys = np.array([[(x - last) % k for x in range(k)] for last in range(k)])
+        self.new_player()
+
+    def new_player(self) -> None:
+        """Forget the present player (the shared tables keep everything): the next press is a new player's first."""
+        self._tables = [self._shared_tables[i] if spec.shared else {} for i, spec in enumerate(self.specs)]
+        self.keys_context = 0
+        self.moves_context = 0
+        self.last: int | None = None
+        self.run = 0
+        self.presses = 0
+
+    def _context(self, i: int) -> int:
+        kind = self._kinds[i]
+        if kind == "keys":
+            return self.keys_context % self._moduli[i]
+        moves = self.moves_context % self._moduli[i]
+        return moves if kind == "moves" else moves * (RUN_CAP + 1) + min(self.run, RUN_CAP)
+
+    def counts(self) -> np.ndarray:
+        """(E, K): each expert's counts for the present context, over keys (rows over moves already turned)."""
+        zeros = self._zeros
+        rows = []
+        for i, table in enumerate(self._tables):
+            rows.append(table.get(self._context(i), zeros))
+        counts = np.array(rows)
+        if self.last is None:
+            counts[self.relative] = 0.0  # no previous key: a move means nothing yet
+        else:
+            counts[self.relative] = counts[self.relative][:, self._to_keys[self.last]]
+        return counts
+
+    def probs(self) -> np.ndarray:
+        """(E, K): each expert's smoothed distribution of the next key."""
+        counts = self.counts() + self.alphas[:, None]
+        return counts / counts.sum(axis=1, keepdims=True)
+
+    def observe(self, key: int, *, shared_only: bool = False) -> None:
+        """Count `key` in every expert's present context, then move the contexts on. With `shared_only`, only the
+        shared tables learn (a fast way to absorb earlier players' games into the prior)."""
+        move = None if self.last is None else (key - self.last) % self.k
+        for i, table in enumerate(self._tables):
+            if shared_only and not self.specs[i].shared:
+                continue
+            symbol = key if self._kinds[i] == "keys" else move
+            if symbol is None:
+                continue
+            context = self._context(i)
+            row = table.get(context)
+            decay = self._decays[i]
+            if row is None:
+                row = table[context] = list(self._zeros)
+            elif decay != 1.0:
+                row = table[context] = [count * decay for count in row]
+            row[symbol] += 1.0
+        base = self.base
+        self.keys_context = (self.keys_context * base + key + 1) % (base**8)
+        if move is not None:
+            self.moves_context = (self.moves_context * base + move + 1) % (base**9)
+        self.run = self.run + 1 if key == self.last else 1
+        self.last = key
+        self.presses += 1

@@ -1,0 +1,115 @@
+"""The few-key predictor: the experts of keytui/oracle/experts.py mixed in the log domain, weights learned online.
+
+    p(x) = exp(sum_i w_i log p_i(x)) / Z,   after key y:  w_i += lr * g_i / rms(g_i),  g_i = log p_i(y) - E_p[log p_i]
+
+the same geometric mixing and log-loss gradient as the full-keyboard game's mixer (keytui/predictors/mixer.py).
+A weight set is chosen by how far into the present player's game we are (first presses, a few dozen, a few hundred,
+more), since which experts to trust changes as the player's own counts fill up: at first the shared experts (what
+earlier players did) and the short contexts, later the player's long contexts.
+
+Players are played one after another on one machine: `new_player()` empties the player's own tables and keeps the
+shared ones and the mixer's weights, so what was learned from earlier players is the prior for the next, and the
+predictor still adapts to the new player from the first press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from keytui.oracle.experts import ExpertBank, ExpertSpec, default_experts
+from keytui.predictors import Predictor
+
+STAGES = np.array([8, 40, 150, 600])  # the present player's presses at which the next weight set takes over
+FLOOR = 1e-3  # each expert is mixed with this much of the uniform distribution: no key costs an infinite loss
+
+
+class FewKeyPredictor(Predictor):
+    name = "oracle"
+
+    def __init__(
+        self,
+        keys: str,
+        *,
+        experts: tuple[ExpertSpec, ...] | None = None,
+        learning_rate: float = 0.002,
+        initial_weight: float = 0.03,
+    ) -> None:
+        super().__init__()
+        self.keys = list(keys)
+        self._index = {key: i for i, key in enumerate(keys)}
+        self.bank = ExpertBank(len(keys), experts or default_experts())
+        count = len(self.bank.names)
+        self.learning_rate = learning_rate
+        self._weights = np.full((len(STAGES) + 1, count), initial_weight)
+        self._square = np.ones((len(STAGES) + 1, count))
+        self._step: tuple[int, np.ndarray, np.ndarray] | None = None
+        self.players = 0
+
+    @property
+    def names(self) -> list[str]:
+        return self.bank.names
+
+    def new_player(self) -> None:
+        self.bank.new_player()
+        self._step = None
+        self.players += 1
+
+    def weights(self) -> dict[str, float]:
+        """Each expert's weight in the set the next guess uses."""
+        return dict(zip(self.names, self._weights[self._stage()].round(4).tolist(), strict=True))
+
+    def _stage(self) -> int:
+        return int(np.searchsorted(STAGES, self.bank.presses, side="right"))
+
+    def _current(self) -> tuple[int, np.ndarray, np.ndarray]:
+        if self._step is None:
+            k = len(self.keys)
+            log_probs = np.log((1 - FLOOR) * self.bank.probs() + FLOOR / k)
+            stage = self._stage()
+            mixed = self._weights[stage] @ log_probs
+            mixed = np.exp(mixed - mixed.max())
+            self._step = (stage, log_probs, mixed / mixed.sum())
+        return self._step
+
+    def probs(self) -> np.ndarray:
+        return self._current()[2]
+
+    def observe(self, key: str) -> None:
+        index = self._index.get(key)
+        if index is None:
+            return  # not one of the game's keys: not a press
+        stage, log_probs, mixed = self._current()
+        gradient = log_probs[:, index] - log_probs @ mixed  # ascent direction of log p(key)
+        square = self._square[stage]
+        square *= 0.99
+        square += 0.01 * gradient**2
+        self._weights[stage] += self.learning_rate * gradient / (np.sqrt(square) + 1e-3)
+        self.bank.observe(index)
+        self._step = None
+
+    def absorb(self, games: Iterable[str]) -> int:
+        """Count earlier players' games into the shared experts only (fast: no mixing, no guesses). Returns how many
+        presses were absorbed. The present player is unchanged."""
+        absorbed = 0
+        for game in games:
+            self.bank.new_player()
+            for key in game:
+                index = self._index.get(key)
+                if index is not None:
+                    self.bank.observe(index, shared_only=True)
+                    absorbed += 1
+        self.bank.new_player()
+        self._step = None
+        return absorbed
+
+    def replay(self, games: Iterable[str]) -> None:
+        """Play earlier games through the whole predictor, unscored: the shared experts and the mixer's weights
+        learn from them as if they had been played here. Leaves the predictor ready for a new player."""
+        for game in games:
+            self.new_player()
+            for key in game:
+                self.probs()
+                self.observe(key)
+        self.new_player()
