@@ -175,7 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "eval" and args.players is None and not (args.model and args.corpus):
+        parser.error("eval needs --model and --corpus (or --players FILE for the few-key oracle game)")
     try:
         handler = COMMANDS[args.command or "home"]
         return handler(args) or 0
@@ -545,8 +548,6 @@ def cmd_eval(args) -> int:
         return eval_players(args)
     if args.keys is not None:
         raise KeytuiError("--keys goes with --players FILE (the few-key oracle game)")
-    if not args.model or not args.corpus:
-        raise KeytuiError("eval needs --model and --corpus (or --players FILE for the few-key oracle game)")
     ws = _workspace(args)
     checkpoint = load_checkpoint(ws.checkpoint_path(args.model))
     text = read_corpus(ws.corpus_path(args.corpus))

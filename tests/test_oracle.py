@@ -270,8 +270,9 @@ def test_eval_players_json_and_bad_input_from_the_command_line(home, tmp_path, c
     ):
         code, _, err = run(capsys, monkeypatch, "eval", "--players", str(path), *argv)
         assert code == 1 and why in err and "Traceback" not in err
-    code, _, err = run(capsys, monkeypatch, "eval", "--model", "demo")
-    assert code == 1 and "--corpus" in err
+    with pytest.raises(SystemExit) as usage:
+        main(["eval", "--model", "demo"])
+    assert usage.value.code == 2 and "--players" in capsys.readouterr().err
 
 
 def test_play_keys_headless_scores_only_the_keys_and_keeps_the_game(home, capsys, monkeypatch):

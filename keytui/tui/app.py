@@ -78,6 +78,10 @@ class KeytuiApp(App):
             from keytui.tui.play import PlayScreen
 
             self.push_screen(PlayScreen(**options))
+        elif mode == "oracle":
+            from keytui.tui.oracle import OracleScreen
+
+            self.push_screen(OracleScreen(**options))
         else:
             raise ValueError(f"unknown mode {mode!r}")
 

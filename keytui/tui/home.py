@@ -21,6 +21,7 @@ class HomeScreen(Screen):
         Binding("r", "record", "Record"),
         Binding("t", "train", "Train"),
         Binding("p", "play", "Play"),
+        Binding("o", "oracle", "Oracle f/d"),
         Binding("f5", "refresh", "Refresh"),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
@@ -45,6 +46,7 @@ class HomeScreen(Screen):
                 yield Button("Record (r)", id="record", variant="primary")
                 yield Button("Train (t)", id="train")
                 yield Button("Play (p)", id="play", variant="success")
+                yield Button("Oracle f/d (o)", id="oracle")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -134,3 +136,9 @@ class HomeScreen(Screen):
             self.notify("Train a model first.", severity="warning")
             return
         self.app.open_mode("play", model=model, corpus=self._writable_corpus())
+
+    def action_oracle(self) -> None:
+        """The few-key oracle game needs no corpus or model: ask which keys, then play."""
+        from keytui.tui.oracle import OracleKeysPrompt
+
+        self.app.push_screen(OracleKeysPrompt())
