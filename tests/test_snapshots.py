@@ -56,3 +56,8 @@ def test_play_on_the_demo_model(snap_compare, workspace):
 def test_play_in_a_small_terminal(snap_compare, workspace):
     app = create_app(workspace, "play", model=str(DEMO_MODEL), corpus=None)
     assert snap_compare(app, press=list("asdf"), terminal_size=(80, 24))
+
+
+def test_oracle_game_on_two_keys(snap_compare, workspace):
+    app = create_app(workspace, "oracle", keys="fd", round_size=100)
+    assert snap_compare(app, press=list("fdfdffdfdfdfddfdfdfdx"), terminal_size=(80, 24))
