@@ -141,6 +141,8 @@ class _PersonaOracle:
         self.index = {k: i for i, k in enumerate(keys)}
         self.limit = limit
         self.rows: list[np.ndarray] = []
+        self.ids = np.zeros(limit + max(MOTIF_LENGTHS), dtype=np.int64)  # the keys typed so far, as columns
+        self.seen = 0
 
     def prepare(self, p: Persona, left, right, weights, neighbours) -> None:
         self.p = p
@@ -169,6 +171,9 @@ class _PersonaOracle:
         p, n = self.p, len(out)
         if len(self.rows) >= self.limit:
             return
+        for position in range(self.seen, n):  # the ids of the keys typed since the last step
+            self.ids[position] = self.index[out[position]]
+        self.seen = n
         can_space = bool(out) and out[-1] != " "
         p_space = p.space if can_space else 0.0
         p_motif = (p.space + p.motif - p_space) if n > 12 else 0.0
@@ -179,20 +184,26 @@ class _PersonaOracle:
         if n >= 2 and out[-2] != " ":
             normal = p.burst * self._one(out[-2]) + (1 - p.burst) * normal
         if p.shift:
-            shifted = np.zeros_like(normal)
-            np.add.at(shifted, self.shift_of, normal)
+            shifted = np.bincount(self.shift_of, weights=normal, minlength=len(self.keys))
             normal = (1 - p.shift) * normal + p.shift * shifted
         row = (1 - p_space - p_motif) * normal
         if p_space:
             row[self.index[" "]] += p_space
         if p_motif:
-            first = np.zeros(len(self.keys))
-            for length in MOTIF_LENGTHS:
-                starts = range(max(1, n - MOTIF_WINDOW), n - length)
-                for start in starts:
-                    first[self.index[out[start]]] += 1 / (len(MOTIF_LENGTHS) * len(starts))
-            row += p_motif * first
+            row += p_motif * self._motif_first(n)
         self.rows.append(row)
+
+    def _motif_first(self, n: int) -> np.ndarray:
+        """The first key of a motif: length L uniform over MOTIF_LENGTHS, start uniform in [max(1, n-60), n-L).
+        The starts every length shares are counted once; the few only the shorter lengths reach, one by one."""
+        ids = self.ids
+        start = max(1, n - MOTIF_WINDOW)
+        longest = max(MOTIF_LENGTHS)
+        weights = {length: 1 / (len(MOTIF_LENGTHS) * (n - length - start)) for length in MOTIF_LENGTHS}
+        first = np.bincount(ids[start : n - longest], minlength=len(self.keys)) * sum(weights.values())
+        for position in range(n - longest, n - min(MOTIF_LENGTHS)):
+            first[ids[position]] += sum(w for length, w in weights.items() if position < n - length)
+        return first
 
     def motif(self, keys: list[str]) -> None:
         # the motif's first key was drawn from the row just recorded; the rest follow for certain
