@@ -151,7 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print one JSON object")
 
     sim = sub.add_parser("simulate", help="write a SYNTHETIC keyboard masher's keystrokes (demo and tests)")
-    sim.add_argument("--persona", default="masher", help="masher, roller, drummer or chaotic (default: %(default)s)")
+    sim.add_argument(
+        "--persona",
+        default="masher",
+        help="masher, roller, drummer, chaotic, or random: a typist whose habits are drawn from --seed "
+        "(default: %(default)s)",
+    )
+    sim.add_argument("--layout", choices=LAYOUTS, default="qwerty", help="a random typist's layout (default: qwerty)")
     sim.add_argument("--keys", default="10000", help="how many keys (default: %(default)s); with --players: which keys")
     sim.add_argument("--players", type=int, help="SYNTHETIC few-key players instead: this many, one per line")
     sim.add_argument("--presses", type=int, default=300, help="with --players: presses per player (default: 300)")
@@ -598,7 +604,13 @@ def cmd_simulate(args) -> int:
 
     if not args.keys.isdigit():
         raise KeytuiError(f"--keys must be a number of keys, not {args.keys!r} (a key set such as fd needs --players)")
-    text = simulate(args.persona, int(args.keys), args.seed)
+    if args.persona == "random":
+        from keytui.simulate import random_typist
+
+        keys = _positive(int(args.keys), "--keys")
+        text, _ = random_typist(args.seed, args.layout).generate(keys, args.seed)
+    else:
+        text = simulate(args.persona, int(args.keys), args.seed)
     if not args.name:
         sys.stdout.write(text + "\n")
         return 0
@@ -610,7 +622,8 @@ def cmd_simulate(args) -> int:
     if path.exists() and not args.force:
         raise KeytuiError(f"corpus {args.name!r} already exists; choose another --name or pass --force")
     atomic_write_bytes(path, text.encode("utf-8"))
-    print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}) to {path}")
+    layout = f", layout {args.layout}" if args.persona == "random" else ""
+    print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}{layout}) to {path}")
     return 0
 
 

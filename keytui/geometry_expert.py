@@ -13,48 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from keytui.keyboard import DEFAULT_LAYOUT, SPACE, get_layout
+from keytui.keyboard import DEFAULT_LAYOUT, KEY_RELATIONS, get_layout
 from keytui.predictors import Predictor
 
-RELATIONS = (
-    "same",  # the same character again
-    "twin",  # the same key cap, other shift level (a -> A)
-    "neighbour",  # a key next to the last one
-    "same_finger",  # further away, typed by the same finger
-    "same_hand",  # further away on the same hand
-    "mirror",  # the other hand's key of the same finger on the same row (f -> j)
-    "other_hand_row",  # the other hand, same row
-    "other_hand",  # the other hand, another row
-    "to_space",
-    "from_space",
-    "off_board",  # a character the layout has no key for, on either side
-    "echo",  # the key before the last one (a s a s ...), whatever its place
-)
-_R = {name: i for i, name in enumerate(RELATIONS)}
-ECHO = _R["echo"]
+RELATIONS = (*KEY_RELATIONS, "echo")  # echo: the key before the last one (a s a s ...), whatever its place
+ECHO = len(KEY_RELATIONS)
 START = len(RELATIONS)  # "no relation yet": the context before the first key
-
-
-def relation(layout, a: str, b: str) -> int:
-    """The relation class of typing `b` right after `a` on `layout`."""
-    if a == b:
-        return _R["same"]
-    ka, kb = layout.key(a), layout.key(b)
-    if ka is None or kb is None:
-        return _R["off_board"]
-    if b == SPACE:
-        return _R["to_space"]
-    if a == SPACE:
-        return _R["from_space"]
-    if ka.cap == kb.cap:
-        return _R["twin"]
-    if layout.distance(a, b) <= 1.3:
-        return _R["neighbour"]
-    if ka.hand == kb.hand:
-        return _R["same_finger"] if ka.finger == kb.finger else _R["same_hand"]
-    if ka.row == kb.row:
-        return _R["mirror"] if ka.finger == kb.finger else _R["other_hand_row"]
-    return _R["other_hand"]
 
 
 class GeometryPredictor(Predictor):
@@ -96,15 +60,15 @@ class GeometryPredictor(Predictor):
         self._probs = None
 
     def _relation_matrix(self, keys: list[str]) -> np.ndarray:
-        return np.array([[relation(self.layout, a, b) for b in keys] for a in keys], dtype=np.int64)
+        return self.layout.relation_matrix(keys)
 
     def _add_key(self, key: str) -> int:
         """A character the layout lacks (é on qwerty): it becomes a key of its own, off the board."""
         self.keys.append(key)
         size = len(self.keys)
-        grown = np.full((size, size), _R["off_board"], dtype=np.int64)
+        grown = np.full((size, size), KEY_RELATIONS.index("off_board"), dtype=np.int64)
         grown[: size - 1, : size - 1] = self._relations
-        grown[size - 1, size - 1] = _R["same"]
+        grown[size - 1, size - 1] = KEY_RELATIONS.index("same")
         self._relations = grown
         self.key_counts = np.append(self.key_counts, 0.0)
         return size - 1

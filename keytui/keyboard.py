@@ -83,6 +83,22 @@ FEATURE_NAMES = (
     "off_board",  # a character this layout has no key for (é on qwerty, an emoji)
 )
 FEATURE_SIZE = len(FEATURE_NAMES)
+
+# How one key stands to the key typed before it (Layout.relation), for models and experts that generalise over keys.
+KEY_RELATIONS = (
+    "same",  # the same character again
+    "twin",  # the same key cap, other shift level (a -> A)
+    "neighbour",  # a key next to the last one (within 1.3 key widths)
+    "same_finger",  # further away, typed by the same finger
+    "same_hand",  # further away on the same hand
+    "mirror",  # the other hand's key of the same finger on the same row (f -> j)
+    "other_hand_row",  # the other hand, same row
+    "other_hand",  # the other hand, another row
+    "to_space",
+    "from_space",
+    "off_board",  # a character the layout has no key for, on either side
+)
+_RELATION = {name: i for i, name in enumerate(KEY_RELATIONS)}
 _BOARD_WIDTH = 14.0
 
 
@@ -166,6 +182,35 @@ class Layout:
     def other_hand(self, a: str, b: str) -> bool:
         ka, kb = self.keys.get(a), self.keys.get(b)
         return ka is not None and kb is not None and {ka.hand, kb.hand} == set(HANDS)
+
+    def relation(self, a: str, b: str) -> int:
+        """How typing `b` right after `a` moves on the board: an index into KEY_RELATIONS."""
+        if a == b:
+            return _RELATION["same"]
+        ka, kb = self.keys.get(a), self.keys.get(b)
+        if ka is None or kb is None:
+            return _RELATION["off_board"]
+        if b == SPACE:
+            return _RELATION["to_space"]
+        if a == SPACE:
+            return _RELATION["from_space"]
+        if ka.cap == kb.cap:
+            return _RELATION["twin"]
+        if self.distance(a, b) <= 1.3:
+            return _RELATION["neighbour"]
+        if ka.hand == kb.hand:
+            return _RELATION["same_finger"] if ka.finger == kb.finger else _RELATION["same_hand"]
+        if ka.row == kb.row:
+            return _RELATION["mirror"] if ka.finger == kb.finger else _RELATION["other_hand_row"]
+        return _RELATION["other_hand"]
+
+    def relation_matrix(self, characters: list[str]) -> np.ndarray:
+        """(V, V) int64: entry [i, j] is the relation of typing characters[j] right after characters[i]."""
+        import numpy as np
+
+        return np.array([[self.relation(a, b) for b in characters] for a in characters], dtype=np.int64).reshape(
+            len(characters), len(characters)
+        )
 
     def features(self, character: str) -> np.ndarray:
         """A stable feature vector for a character (FEATURE_NAMES says what each entry means)."""

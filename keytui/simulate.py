@@ -61,7 +61,7 @@ MOTIF_LENGTHS = (2, 3, 4, 5)
 
 def _check(persona: str, keys: int) -> Persona:
     if persona not in PERSONAS:
-        raise KeytuiError(f"unknown persona {persona!r}; choose one of {', '.join(PERSONAS)}")
+        raise KeytuiError(f"unknown persona {persona!r}; choose one of {', '.join(PERSONAS)}, random")
     if keys < 1:
         raise KeytuiError("--keys must be at least 1")
     return PERSONAS[persona]

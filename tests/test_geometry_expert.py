@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from keytui.geometry_expert import RELATIONS, GeometryPredictor, relation
-from keytui.keyboard import get_layout
+from keytui.geometry_expert import GeometryPredictor
+from keytui.keyboard import KEY_RELATIONS, get_layout
 from keytui.predictors import NGramPredictor, replay
 from keytui.simulate import random_typist, simulate
 
@@ -31,12 +31,14 @@ from keytui.simulate import random_typist, simulate
     ],
 )
 def test_relations_on_qwerty(a, b, expected):
-    assert RELATIONS[relation(get_layout("qwerty"), a, b)] == expected
+    assert KEY_RELATIONS[get_layout("qwerty").relation(a, b)] == expected
 
 
 def test_relations_follow_the_layout():
-    assert RELATIONS[relation(get_layout("dvorak"), "u", "h")] == "mirror"  # dvorak's index-finger home keys
-    assert RELATIONS[relation(get_layout("qwerty"), "u", "h")] == "neighbour"
+    assert KEY_RELATIONS[get_layout("dvorak").relation("u", "h")] == "mirror"  # dvorak's index-finger home keys
+    assert KEY_RELATIONS[get_layout("qwerty").relation("u", "h")] == "neighbour"
+    matrix = get_layout("qwerty").relation_matrix(["f", "g", "j"])
+    assert matrix.shape == (3, 3) and [KEY_RELATIONS[r] for r in matrix[0]] == ["same", "neighbour", "mirror"]
 
 
 def test_a_distribution_from_the_first_key_and_for_keys_off_the_board():

@@ -72,3 +72,13 @@ async def test_the_record_heatmap_draws_the_corpus_layout(home):
         rows = heatmap.render().plain.splitlines()
         assert rows[1].split()[:3] == ["a", "z", "e"] and rows[3].split()[:2] == ["<", "w"]
         assert heatmap.caps == {"a": 1, "&": 1, "!": 1}  # 1 is shift+& on azerty
+
+
+def test_simulate_a_random_typist_on_a_layout(home, capsys):
+    from keytui.keyboard import get_layout
+
+    code, out, _ = run(capsys, "simulate", "--persona", "random", "--layout", "azerty", "--seed", "4", "--keys", "600")
+    assert code == 0
+    text = out.rstrip("\n")
+    assert len(text) == 600 and set(text) <= set(get_layout("azerty").characters)
+    assert set(text) - set(get_layout("qwerty").characters)  # azerty's own letters show up: é, è, ç, à, ...
