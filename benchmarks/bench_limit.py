@@ -24,9 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.common import header
-from keytui.geometry_expert import GeometryPredictor
 from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
-from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
+from keytui.predictors import GeometryPredictor, MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.simulate import PERSONAS, BayesFilter, OracleTrace, random_typist, simulate_with_oracle
 
 HELD_OUT_SEED = 9_001  # seeds nothing in the repository trains or tunes on

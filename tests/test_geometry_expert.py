@@ -7,9 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from keytui.geometry_expert import GeometryPredictor
 from keytui.keyboard import KEY_RELATIONS, get_layout
-from keytui.predictors import NGramPredictor, replay
+from keytui.predictors import GeometryPredictor, NGramPredictor, replay
 from keytui.simulate import random_typist, simulate
 
 

@@ -5,6 +5,7 @@ One small module per expert (each knows one kind of context) and the mixer that 
 """
 
 from keytui.predictors.base import Predictor, replay
+from keytui.predictors.geometry import GeometryPredictor
 from keytui.predictors.majority import MajorityPredictor
 from keytui.predictors.match import MatchPredictor
 from keytui.predictors.mixer import MixturePredictor
@@ -12,6 +13,7 @@ from keytui.predictors.neural import NeuralPredictor
 from keytui.predictors.ngram import NGramPredictor
 
 __all__ = [
+    "GeometryPredictor",
     "MajorityPredictor",
     "MatchPredictor",
     "MixturePredictor",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from keytui.keyboard import DEFAULT_LAYOUT, KEY_RELATIONS, get_layout
-from keytui.predictors import Predictor
+from keytui.predictors.base import Predictor
 
 RELATIONS = (*KEY_RELATIONS, "echo")  # echo: the key before the last one (a s a s ...), whatever its place
 ECHO = len(KEY_RELATIONS)
