@@ -3,9 +3,9 @@
 It knows the layout, so from the first key it can say "this player goes to the other hand" or "this player rolls to a
 neighbouring key" and spread that over every key of that kind, where an n-gram would have to have seen each pair. It
 learns online, from nothing, two things:
-- how often each relation follows each relation (same key, shift twin, neighbour, same finger, same hand, mirror key on
-  the other hand, other hand on the same row, other hand elsewhere, to and from the space bar, off the board), with
-  the relation counts overall as the fallback;
+- how often each relation follows each relation (same key, shift twin, neighbour to the left or right, same finger,
+  same hand, mirror key on the other hand, other hand on the same row, other hand elsewhere, to and from the space bar,
+  off the board, and the echo of the key before last), with the relation counts overall as the fallback;
 - how often each key is pressed, to spread a relation's share over the keys that stand in that relation to the last.
 """
 
@@ -16,8 +16,11 @@ import numpy as np
 from keytui.keyboard import DEFAULT_LAYOUT, KEY_RELATIONS, get_layout
 from keytui.predictors.base import Predictor
 
-RELATIONS = (*KEY_RELATIONS, "echo")  # echo: the key before the last one (a s a s ...), whatever its place
+# echo: the key before the last one (a s a s ...), whatever its place; a neighbour to the left of the last key is told
+# apart from one to its right, since rolls tend to go one way
+RELATIONS = (*KEY_RELATIONS, "echo", "neighbour_left")
 ECHO = len(KEY_RELATIONS)
+NEIGHBOUR_LEFT = ECHO + 1
 START = len(RELATIONS)  # "no relation yet": the context before the first key
 
 
@@ -60,7 +63,11 @@ class GeometryPredictor(Predictor):
         self._probs = None
 
     def _relation_matrix(self, keys: list[str]) -> np.ndarray:
-        return self.layout.relation_matrix(keys)
+        matrix = self.layout.relation_matrix(keys)
+        xs = np.array([k.x if k is not None else np.nan for k in map(self.layout.key, keys)])
+        leftwards = xs[None, :] < xs[:, None]  # [i, j]: key j sits left of key i
+        matrix[(matrix == KEY_RELATIONS.index("neighbour")) & leftwards] = NEIGHBOUR_LEFT
+        return matrix
 
     def _add_key(self, key: str) -> int:
         """A character the layout lacks (é on qwerty): it becomes a key of its own, off the board."""
