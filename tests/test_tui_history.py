@@ -107,3 +107,74 @@ async def test_the_random_control_plays_a_fresh_machine_and_leaves_the_game_alon
     records = History.of_workspace(workspace.root).read().records
     control_records = [(r.kind, r.mode, r.keys) for r in records if r.mode == "random"]
     assert control_records == [("round", "random", 100), ("game", "random", 100)]
+
+
+def seed_history(workspace, hit_rate: float, mode: str = "play") -> None:
+    """One earlier round in the workspace's history, as if played before."""
+    from keytui.history import GameRecord
+
+    History.of_workspace(workspace.root).append(
+        GameRecord(
+            kind="round", date="2026-01-01T00:00:00+00:00", model="tiny", mode=mode, keys=100, hit_rate=hit_rate,
+            top3_hit_rate=hit_rate, macro_f1=0.1, weighted_f1=0.1, bits_per_key=3.0, chance=0.05,
+            uniform_chance=0.02, p_value=0.5, predictable=False, verdict="v", round=1,
+        )
+    )  # fmt: skip
+
+
+async def test_play_feedback_flash_big_score_and_speed(workspace, tiny_checkpoint):
+    from textual.widgets import Digits
+
+    from keytui.tui.widgets.key_flash import KeyFlash
+
+    ticks = iter(range(10_000))
+    app = create_app(
+        workspace, "play", model=str(tiny_checkpoint), corpus=None, clock=lambda: next(ticks) * 0.2
+    )  # five keys a second
+    async with app.run_test(size=(120, 40)) as pilot:
+        play = app.screen
+        flash = play.query_one("#result", KeyFlash)
+        assert flash.outcome is None and "press any key" in str(flash.render())
+        for key in "asdfasdfasdf":
+            guess = play.game.guess.top[0]
+            await pilot.press(key)
+            expected = "hit" if guess == key else ("top3" if key in play.last.guess.top[:3] else "miss")
+            assert flash.outcome == expected and flash.has_class(f"-{expected}")
+            assert ("HIT" in str(flash.render())) == (expected == "hit")
+        hits = play.game.total.model.hits
+        assert play.query_one("#big-score", Digits).value == f"{hits / 12 * 100:.0f}"
+        label = str(play.query_one("#big-score-label").render())
+        assert "5.0 keys/s" in label and "chance" in label
+        assert play.query_one("#hit-map").display  # room for the heatmap of hits at 120x40
+        assert sum(play.query_one("#hit-map").caps.values()) == hits
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not play.query_one("#hit-map").display
+
+
+async def test_round_results_say_record_insight_and_share(workspace, tiny_checkpoint):
+    seed_history(workspace, hit_rate=1.0)  # a round nobody can do worse than... except by being less predictable
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=None, round_size=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"asdfjkl;asdfjkl;qwer")
+        results = app.screen
+        assert isinstance(results, RoundResults)
+        assert "least predictable round yet" in str(results.query_one("#results-record").render())
+        assert "What gave you away" in str(results.query_one("#results-insight").render())
+        share = str(results.query_one("#results-share").render())
+        assert share.startswith("keytui: the machine read me") and "20 keys" in share
+        await pilot.press("f5")
+        assert app.clipboard == share
+        await pilot.press("f6")
+        saved = list((workspace.root / "screenshots").glob("*.svg"))
+        assert len(saved) == 1 and "predictable" in saved[0].read_text()  # the picture of this very screen
+        await pilot.press("enter")
+        assert isinstance(app.screen, PlayScreen)
+
+
+async def test_no_record_when_an_earlier_round_was_less_predictable(workspace, tiny_checkpoint):
+    seed_history(workspace, hit_rate=0.0)
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=None, round_size=20)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"asdfasdfasdfasdfasdf")
+        assert isinstance(app.screen, RoundResults) and not app.screen.query("#results-record")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from rich.markup import escape
@@ -11,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, ProgressBar, Static
+from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
 
 from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
@@ -23,6 +24,8 @@ from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.predictors import NGramPredictor
 from keytui.tui.keys import typed_character
 from keytui.tui.widgets.hit_rate import HitRateTrace
+from keytui.tui.widgets.key_flash import KeyFlash
+from keytui.tui.widgets.keyboard import KeyboardHeatmap
 
 
 def shown(key: str) -> str:
@@ -31,6 +34,15 @@ def shown(key: str) -> str:
 
 
 class PlayScreen(Screen):
+    DEFAULT_CSS = """
+    PlayScreen #big-score-row { height: 3; margin-bottom: 1; }
+    PlayScreen #big-score { width: auto; color: $accent; }
+    PlayScreen #big-score-label { width: 1fr; padding: 0 1; color: $text-muted; }
+    PlayScreen #hit-map-label { margin: 1 1 0 1; }
+    PlayScreen #hit-map { margin: 0 1; }
+    """
+    HIT_MAP_SIZE = (58, 34)  # the hit heatmap only shows where it fits: the left panel's width, the screen's height
+
     BINDINGS = [
         Binding("f2", "toggle_dodge", "Dodge mode"),
         Binding("f3", "toggle_append", "Keep keys on/off"),
@@ -46,9 +58,11 @@ class PlayScreen(Screen):
         adaptive: bool = True,
         dodge: bool = False,
         layout: str = DEFAULT_LAYOUT,
+        clock=None,
     ) -> None:
-        """`layout`: the keyboard the player types on."""
+        """`layout`: the keyboard the player types on. `clock`: seconds, for keys per second (tests pass a fake)."""
         super().__init__()
+        self.clock = clock
         self.keyboard_layout = layout
         self.model_path = Path(model)
         self.corpus_path = Path(corpus) if corpus else None
@@ -59,6 +73,7 @@ class PlayScreen(Screen):
         self.writer: CorpusWriter | None = None
         self.last: KeyResult | None = None
         self._history_warned = False
+        self.hit_counts: Counter[str] = Counter()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,9 +82,14 @@ class PlayScreen(Screen):
             with Horizontal(id="play-main"):
                 with Vertical(id="guess-panel"):
                     yield Static(id="guess", classes="big")
-                    yield Static(id="result", classes="big")
+                    yield KeyFlash(id="result")
+                    with Horizontal(id="big-score-row"):
+                        yield Digits("0", id="big-score")
+                        yield Static(id="big-score-label")
                     yield Static(id="top3")
                     yield Static(id="history", classes="stream")
+                    yield Static("keys it guessed right, by where they sit", id="hit-map-label", classes="dim")
+                    yield KeyboardHeatmap(layout=self.keyboard_layout, id="hit-map")
                 with Vertical(id="score-panel"):
                     yield Static(id="scores")
                     yield ProgressBar(total=self.round_size, show_eta=False, id="round-bar")
@@ -98,6 +118,7 @@ class PlayScreen(Screen):
             history=History.of_workspace(self.app.workspace.root),
             model_label=checkpoint.label,
             mode="dodge" if self.dodge else "play",
+            **({"clock": self.clock} if self.clock is not None else {}),
         )
         self._refresh()
 
@@ -114,13 +135,35 @@ class PlayScreen(Screen):
             self._stop_keeping()
             result = self.game.press(character)
         self.last = result
+        if result.hit:
+            self.hit_counts[character] += 1
         self._refresh()
         self.call_after_refresh(self.game.settle)  # the model learns once the guess is on screen
         if result.round_over:
             self._warn_history()
             summary = self.game.round.to_json(self.game.uniform_chance)
             self.game.next_round()
-            self.app.push_screen(RoundResults(summary, len(self.game.rounds_done)))
+            self.app.push_screen(RoundResults(summary, len(self.game.rounds_done), **self._round_extras()))
+
+    def _round_extras(self) -> dict:
+        """What the results screen says beyond the figures: a record, what gave the player away, a line to share."""
+        from keytui.history import share_line
+        from keytui.insight import insight
+
+        game = self.game
+        record = game.last_round_record
+        return {
+            "least_predictable": game.least_predictable_round,
+            "insight_line": insight(game.typed, game.hits, source="this game", layout=self.keyboard_layout).summary(),
+            "share": share_line(record) if record is not None else None,
+            "screenshots": self.app.workspace.root / "screenshots",
+        }
+
+    def on_resize(self) -> None:
+        width, height = self.HIT_MAP_SIZE
+        fits = self.query_one("#guess-panel").size.width >= width and self.size.height >= height
+        for selector in ("#hit-map", "#hit-map-label"):
+            self.query_one(selector).display = fits
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
@@ -151,13 +194,16 @@ class PlayScreen(Screen):
             self.query_one("#guess", Static).update("next guess: [b]▒[/b] (sealed)")
         last = self.last
         if last is not None:
-            verdict = "[b green]HIT[/]" if last.hit else ("[b yellow]top-3[/]" if last.top3_hit else "[b red]miss[/]")
-            self.query_one("#result", Static).update(
+            outcome = "hit" if last.hit else ("top3" if last.top3_hit else "miss")
+            verdict = {"hit": "✔ HIT", "top3": "~ in its top 3", "miss": "✘ miss"}[outcome]
+            self.query_one("#result", KeyFlash).show(
+                outcome,
                 Content.from_markup(
-                    f"you pressed [b]$key[/b], it guessed [b]$guess[/b]  {verdict}",
+                    "you pressed [b]$key[/b], it guessed [b]$guess[/b]    $verdict",
                     key=shown(last.key),
                     guess=shown(last.guess.top[0]),
-                )
+                    verdict=verdict,
+                ),
             )
             top3 = "  ".join(shown(k) for k in last.guess.top[:3])
             self.query_one("#top3", Static).update(
@@ -166,12 +212,19 @@ class PlayScreen(Screen):
                 )
             )
         else:
-            self.query_one("#result", Static).update("press any key to start")
+            self.query_one("#result", KeyFlash).clear("press any key to start")
             self.query_one("#top3", Static).update("")
         history = [(shown(r.key), "green" if r.hit else "red") for r in game.history]
         self.query_one("#history", Static).update(Content.assemble("last keys: ", *history) if history else "")
         total = game.total
         model, baseline = total.model, total.baseline
+        self.query_one("#hit-map", KeyboardHeatmap).set_counts(self.hit_counts)
+        self.query_one("#big-score", Digits).update(f"{model.hit_rate * 100:.0f}")
+        speed = game.keys_per_second()
+        self.query_one("#big-score-label", Static).update(
+            f"% read by the machine\nchance {game.verdict().chance:.1%}\n"
+            + (f"{speed:.1f} keys/s" if speed is not None else "keys/s: type on")
+        )
         self.query_one("#scores", Static).update(
             f"keys played  [b]{total.n}[/b]  (round {len(game.rounds_done) + 1}: {game.round.n}/{game.round_size})\n"
             f"hit rate     [b]{model.hit_rate:6.1%}[/b]\n"
@@ -249,35 +302,85 @@ class PlayScreen(Screen):
 
 
 class RoundResults(ModalScreen):
-    """The end of a round: its figures, then back to the game (Enter) or out (Escape)."""
+    """The end of a round: its figures, a record if it is one, what gave the player away and a line to share; then
+    back to the game (Enter or Escape). F5 copies the line, F6 saves the screen as SVG into the workspace."""
 
-    BINDINGS = [Binding("enter", "dismiss", "Next round"), Binding("escape", "dismiss", "Next round")]
+    DEFAULT_CSS = """
+    RoundResults #results { max-height: 100%; overflow-y: auto; }
+    RoundResults #results-record { color: $success; text-style: bold; margin-bottom: 1; }
+    RoundResults #results-insight { margin-bottom: 1; }
+    RoundResults #results-share { color: $accent; }
+    """
 
-    def __init__(self, summary: dict, round_number: int) -> None:
+    BINDINGS = [
+        Binding("enter", "dismiss", "Next round"),
+        Binding("escape", "dismiss", "Next round"),
+        Binding("f5", "copy_share", "Copy result"),
+        Binding("f6", "save_svg", "Save as SVG"),
+    ]
+
+    def __init__(
+        self,
+        summary: dict,
+        round_number: int,
+        *,
+        least_predictable: bool = False,
+        insight_line: str | None = None,
+        share: str | None = None,
+        screenshots: Path | None = None,
+    ) -> None:
         super().__init__()
         self.summary = summary
         self.round_number = round_number
+        self.least_predictable = least_predictable
+        self.insight_line = insight_line
+        self.share = share
+        self.screenshots = screenshots
 
     def compose(self) -> ComposeResult:
         s = self.summary
         model, baseline, chance = s["model"], s["baseline_ngram"], s["chance"]
         with Vertical(id="results"):
             yield Static(f"[b]Round {self.round_number} over[/b]: {s['n']} keys", classes="title")
+            if self.least_predictable:
+                yield Static("★ Your least predictable round yet!", id="results-record")
             yield Static(
-                f"hit rate     [b]{model['hit_rate']:.1%}[/b]   (n-gram {baseline['hit_rate']:.1%})\n"
-                f"top-3 hit    {model['top3_hit_rate']:.1%}\n"
-                f"macro F1     {model['macro_f1']:.3f}\n"
-                f"weighted F1  {model['weighted_f1']:.3f}\n"
+                f"hit rate [b]{model['hit_rate']:.1%}[/b] (n-gram {baseline['hit_rate']:.1%})   "
+                f"top-3 {model['top3_hit_rate']:.1%}\n"
+                f"F1 macro {model['macro_f1']:.3f}, weighted {model['weighted_f1']:.3f}   "
                 f"bits per key {model['bits_per_char']:.2f}\n"
-                f"chance       {chance['uniform']:.1%} uniform, {chance['majority']:.1%} majority key\n\n"
-                f"{escape(s['verdict']['text'])}",  # figures only: no key or name reaches this markup
+                f"chance {chance['uniform']:.1%} uniform, {chance['majority']:.1%} majority key\n"
+                f"[b]{escape(s['verdict']['text'])}[/b]",  # figures only: no key or name reaches this markup
                 id="results-body",
             )
+            if self.insight_line:
+                gave_away = Content.assemble(("What gave you away: ", "bold"), self.insight_line)
+                yield Static(gave_away, id="results-insight")
+            if self.share:
+                yield Static(Content(self.share), id="results-share")
+                yield Static("F5 copies this line · F6 saves this screen as SVG", classes="dim")
             yield Button("Next round (Enter)", id="next", variant="primary")
 
     def on_button_pressed(self) -> None:
         self.dismiss()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key not in ("enter", "escape", "tab"):
+        if event.key not in ("enter", "escape", "tab", "f5", "f6"):
             event.stop()  # mashing on past the round's end must not skip the results by accident
+
+    def action_copy_share(self) -> None:
+        if self.share:
+            self.app.copy_to_clipboard(self.share)
+            self.notify("Copied: " + self.share)
+
+    def action_save_svg(self) -> None:
+        """The screen as an SVG picture in the workspace's screenshots/ folder."""
+        if self.screenshots is None:
+            return
+        try:
+            self.screenshots.mkdir(parents=True, exist_ok=True)
+            saved = self.app.save_screenshot(path=str(self.screenshots))
+        except OSError as exc:
+            self.notify(f"Cannot save the picture: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Saved {saved}")
