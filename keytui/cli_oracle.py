@@ -32,7 +32,7 @@ def play_keys(args, ws, *, interactive: bool) -> int:
         return 0
     from keytui.oracle.game import game_scores, new_game
 
-    game, writer, earlier = new_game(keys, ws.root, round_size=args.round, keep=keep)
+    game, writer, earlier = new_game(keys, ws.root, round_size=args.round, keep=keep, clock=None)
     ignored = 0
     try:
         for line in sys.stdin:
@@ -46,6 +46,7 @@ def play_keys(args, ws, *, interactive: bool) -> int:
     finally:
         if writer is not None:
             writer.close(game_scores(game) if game.total.n else None)
+    game.finish()  # into the workspace's history
     summary = game.summary()
     summary.update(keys=keys, ignored=ignored, earlier_games=earlier)
     print(json.dumps(summary))

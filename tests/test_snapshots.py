@@ -48,14 +48,33 @@ def test_train_form(snap_compare, workspace):
     assert snap_compare(app, terminal_size=(110, 36))
 
 
+def play_app(workspace, **options):
+    """The play screen with a steady clock (keys per second) and no flash: the same picture on every machine."""
+    app = create_app(workspace, "play", model=str(DEMO_MODEL), corpus=None, clock=fake_clock(), **options)
+    app.animation_level = "none"
+    return app
+
+
 def test_play_on_the_demo_model(snap_compare, workspace):
-    app = create_app(workspace, "play", model=str(DEMO_MODEL), corpus=None)
+    app = play_app(workspace)
     assert snap_compare(app, press=list("asdfjkl;sdfghjk aqwsde"), terminal_size=(100, 30))
 
 
 def test_play_in_a_small_terminal(snap_compare, workspace):
-    app = create_app(workspace, "play", model=str(DEMO_MODEL), corpus=None)
-    assert snap_compare(app, press=list("asdf"), terminal_size=(80, 24))
+    assert snap_compare(play_app(workspace), press=list("asdf"), terminal_size=(80, 24))
+
+
+def test_play_in_a_large_terminal(snap_compare, workspace):
+    assert snap_compare(play_app(workspace), press=list("asdfjkl;asdfjkl;asdf"), terminal_size=(120, 40))
+
+
+def test_round_results_in_a_small_terminal(snap_compare, workspace):
+    app = play_app(workspace, round_size=20)
+    assert snap_compare(app, press=list("asdfjkl;asdfjkl;qwer"), terminal_size=(80, 24))
+
+
+def test_help_in_a_small_terminal(snap_compare, workspace):
+    assert snap_compare(create_app(workspace), press=["f1"], terminal_size=(80, 24))
 
 
 def test_oracle_game_on_two_keys(snap_compare, workspace):

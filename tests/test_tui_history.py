@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -178,3 +179,50 @@ async def test_no_record_when_an_earlier_round_was_less_predictable(workspace, t
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"asdfasdfasdfasdfasdf")
         assert isinstance(app.screen, RoundResults) and not app.screen.query("#results-record")
+
+
+async def test_home_shows_the_last_games_their_plot_and_a_retrain_offer(workspace, tiny_checkpoint, small_text):
+    from keytui.retrain import MIN_NEW_KEYS
+    from keytui.tui.widgets.history_panel import HistoryPanel
+
+    (workspace.checkpoints / "tiny.safetensors").write_bytes(tiny_checkpoint.read_bytes())
+    (workspace.corpora / "small.txt").write_text(small_text)  # what tiny was trained on: nothing new yet
+    app = create_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        home = app.screen
+        panel = home.query_one("#history-panel", HistoryPanel)
+        assert "No games yet" in str(panel.query_one("#history-games").render())
+        assert not home.query_one("#retrain-offer").display
+        store = History.of_workspace(workspace.root)
+        for rate in (0.5, 0.3, 0.1):
+            game_record = replace(record_like(rate), kind="game")
+            store.append(game_record)
+        store.append(replace(record_like(0.01), kind="game", mode="random"))  # the control is not the player's game
+        with open(store.path, "ab") as handle:
+            handle.write(b"{broken\n")
+        (workspace.corpora / "small.txt").write_text(small_text + "asdf" * MIN_NEW_KEYS)
+        await pilot.press("f5")
+        corpora = home.query_one("#corpora")
+        corpora.highlighted = [corpora.get_option_at_index(i).id for i in range(corpora.option_count)].index(
+            str(workspace.corpora / "small.txt")
+        )
+        await pilot.pause()
+        games = str(panel.query_one("#history-games").render())
+        assert games.index("10%") < games.index("30%") < games.index("50%")  # newest first
+        assert "control" not in games and "1 unreadable history line" in games
+        assert panel.query_one("#history-plot").rates == [0.5, 0.3, 0.1]
+        assert panel.query_one("#history-plot").region.height == 3
+        assert "new keys in corpus small" in str(home.query_one("#retrain-offer").render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert panel.query_one("#history-plot").region.height == 0  # a small terminal keeps its rows for the lists
+
+
+def record_like(hit_rate: float):
+    from keytui.history import GameRecord
+
+    return GameRecord(
+        kind="round", date="2026-01-01T00:00:00+00:00", model="tiny", mode="play", keys=100, hit_rate=hit_rate,
+        top3_hit_rate=hit_rate, macro_f1=0.1, weighted_f1=0.1, bits_per_key=3.0, chance=0.05,
+        uniform_chance=0.02, p_value=0.5, predictable=False, verdict="v",
+    )  # fmt: skip

@@ -3,9 +3,11 @@ order-5 oracle as the baseline, the prior read from this workspace's earlier gam
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from keytui.game import GameSession
+from keytui.history import History
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.evaluation import AARONSON_ORDER
 from keytui.oracle.predictor import FewKeyPredictor
@@ -33,10 +35,11 @@ def prior_predictor(keys: str, store: GameStore | None) -> FewKeyPredictor:
 
 
 def new_game(
-    keys: str, root: Path | None, *, round_size: int = 100, keep: bool = True
+    keys: str, root: Path | None, *, round_size: int = 100, keep: bool = True, clock=time.monotonic
 ) -> tuple[GameSession, GameWriter | None, int]:
     """A game on `keys`: the session, the writer keeping its presses (None unless `keep`), and how many earlier
-    games it learned from. Without a workspace `root`, no prior and nothing kept."""
+    games it learned from. Without a workspace `root`, no prior and nothing kept. Finished rounds and the game
+    go into the workspace's history as mode "few-key" (`clock`: None when presses come from a file)."""
     store = GameStore(root, keys) if root is not None else None
     writer = store.writer() if store is not None and keep else None
     try:
@@ -45,7 +48,16 @@ def new_game(
         if writer is not None:
             writer.close()
         raise
-    session = GameSession(predictor, OrderOracle(keys, AARONSON_ORDER), round_size=round_size, recorder=writer)
+    session = GameSession(
+        predictor,
+        OrderOracle(keys, AARONSON_ORDER),
+        round_size=round_size,
+        recorder=writer,
+        history=History.of_workspace(root) if root is not None else None,
+        model_label=f"oracle {keys}",
+        mode="few-key",
+        clock=clock,
+    )
     return session, writer, max(0, predictor.players - 1)
 
 

@@ -14,9 +14,19 @@ from textual.widgets.option_list import Option
 
 from keytui.checkpoint import read_metadata
 from keytui.errors import KeytuiError
+from keytui.history import History, HistoryRead
+from keytui.retrain import retrain_offer
+from keytui.tui.widgets.history_panel import HistoryPanel
 
 
 class HomeScreen(Screen):
+    DEFAULT_CSS = """
+    HomeScreen #history-title { margin-top: 1; }
+    HomeScreen #retrain-offer { height: auto; color: $warning; margin-bottom: 1; }
+    """
+    retrain = None  # the RetrainOffer for the selected corpus and model, when retraining pays
+    COMPACT_HEIGHT = 30  # below this many rows, the plot of games gives its rows to the lists
+
     BINDINGS = [
         Binding("r", "record", "Record"),
         Binding("t", "train", "Train"),
@@ -41,7 +51,10 @@ class HomeScreen(Screen):
                 with Vertical():
                     yield Label("Models", classes="section")
                     yield OptionList(id="models")
+            yield Label("Your last games", classes="section", id="history-title")
+            yield HistoryPanel(id="history-panel")
             yield Static(id="selection")
+            yield Static(id="retrain-offer")
             with Horizontal(id="actions"):
                 yield Button("Record (r)", id="record", variant="primary")
                 yield Button("Train (t)", id="train")
@@ -76,6 +89,15 @@ class HomeScreen(Screen):
         self._reselect(corpora, chosen_corpus)
         self._reselect(models, chosen_model, prefer=workspace.newest_checkpoint())
         self._show_selection()
+        try:
+            read = History.of_workspace(workspace.root).read()
+        except KeytuiError as exc:
+            self.notify(str(exc), severity="warning")
+            read = HistoryRead([], 0)
+        self.query_one("#history-panel", HistoryPanel).show(read)
+
+    def on_resize(self) -> None:
+        self.query_one("#history-panel", HistoryPanel).set_class(self.size.height < self.COMPACT_HEIGHT, "-compact")
 
     def _reselect(self, options: OptionList, chosen: str | None, prefer=None) -> None:
         if options.option_count == 0:
@@ -106,6 +128,11 @@ class HomeScreen(Screen):
         self.query_one("#selection", Static).update(
             Content.from_markup("corpus: [b]$corpus[/b]    model: [b]$model[/b]", corpus=corpus_name, model=model_name)
         )
+        offer = retrain_offer(Path(model), Path(corpus)) if corpus and model else None
+        self.retrain = offer
+        notice = self.query_one("#retrain-offer", Static)
+        notice.update(Content(offer.sentence()) if offer else "")
+        notice.display = offer is not None
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         getattr(self, f"action_{event.button.id}")()

@@ -191,10 +191,16 @@ class OracleScreen(Screen):
             self.game.recorder = None
 
     def action_leave(self) -> None:
-        self._stop_keeping()
+        self._finish()
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        """The game is over: kept in the history (once), and its presses' file closed."""
+        if self.game is not None:
+            self.game.finish()
         self._stop_keeping()
 
 

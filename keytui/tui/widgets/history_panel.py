@@ -10,7 +10,7 @@ from textual.widgets import Static
 from keytui.history import GameRecord, HistoryRead
 from keytui.tui.widgets.hit_rate import HitRateTrace
 
-SHOWN_GAMES = 4
+SHOWN_GAMES = 3
 
 
 def game_line(record: GameRecord) -> Text:
@@ -31,6 +31,8 @@ class HistoryPanel(Vertical):
     HistoryPanel { height: auto; }
     HistoryPanel #history-games { height: auto; }
     HistoryPanel #history-plot { height: 3; }
+    HistoryPanel.-compact #history-plot, HistoryPanel.-compact #history-plot-label { display: none; }
+    HistoryPanel.-no-plot #history-plot, HistoryPanel.-no-plot #history-plot-label { display: none; }
     """
 
     def compose(self) -> ComposeResult:
@@ -53,5 +55,4 @@ class HistoryPanel(Vertical):
         plot = self.query_one("#history-plot", HitRateTrace)
         chances = sorted(g.chance for g in games)
         plot.update_rates([g.hit_rate for g in games], chances[len(chances) // 2] if chances else 0.0)
-        plot.display = len(games) >= 2
-        self.query_one("#history-plot-label").display = len(games) >= 2
+        self.set_class(len(games) < 2, "-no-plot")
