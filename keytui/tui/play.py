@@ -289,7 +289,16 @@ class PlayScreen(Screen):
 
     def action_leave(self) -> None:
         self._finish()
+        self._offer_retraining()
         self.app.pop_screen()
+
+    def _offer_retraining(self) -> None:
+        """After a game that added enough keys to the model's own corpus, say that retraining would pay."""
+        from keytui.retrain import retrain_offer
+
+        offer = retrain_offer(self.model_path, self.corpus_path) if self.corpus_path is not None else None
+        if offer is not None:
+            self.notify(offer.sentence(), title="Retrain?", timeout=10)
 
     def on_unmount(self) -> None:
         self._finish()
