@@ -26,7 +26,7 @@ import numpy as np
 from benchmarks.common import header
 from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
 from keytui.predictors import GeometryPredictor, MajorityPredictor, NGramPredictor, Predictor, replay
-from keytui.simulate import PERSONAS, BayesFilter, OracleTrace, random_typist, simulate_with_oracle
+from keytui.simulate import PERSONAS, BayesFilter, OracleTrace, random_typist, simulate, simulate_with_oracle
 
 HELD_OUT_SEED = 9_001  # seeds nothing in the repository trains or tunes on
 SINGLE_ORDERS = (1, 2, 3, 4)
@@ -113,6 +113,26 @@ def streams(keys: int, randoms: int) -> list[Stream]:
     return found
 
 
+def generation_speed(keys: int = 10_000) -> None:
+    """How long the simulator takes to type `keys` keys, with and without the oracle's distributions."""
+    header(f"simulator speed: {keys:,} keys")
+    typists: list[tuple[str, object]] = [(name, name) for name in PERSONAS]
+    for seed in (1, 2):
+        typist = random_typist(seed, None)
+        typists.append((f"random-{seed} {typist.params.layout}", typist))
+    for label, typist in typists:
+        started = time.perf_counter()
+        if isinstance(typist, str):
+            simulate(typist, keys, seed=1)
+        else:
+            typist.generate(keys, seed=1)
+        plain = time.perf_counter() - started
+        started = time.perf_counter()
+        simulate_with_oracle(typist, keys, seed=1)
+        with_oracle = time.perf_counter() - started
+        print(f"{label:24s} text {plain:5.2f} s   text + exact distributions {with_oracle:5.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keys", type=int, default=3000)
@@ -154,6 +174,7 @@ def main() -> None:
         "bits: the oracle's entropy"
     )
     print(f"({time.perf_counter() - started:.1f}s)")
+    generation_speed()
 
 
 if __name__ == "__main__":

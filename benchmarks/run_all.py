@@ -17,6 +17,7 @@ BENCHMARKS = [
     ["benchmarks.bench_latency"],
     ["benchmarks.bench_quality"],
     ["benchmarks.bench_training"],
+    ["benchmarks.bench_limit"],
 ]
 
 
