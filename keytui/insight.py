@@ -111,7 +111,7 @@ class Insight:
         if self.best:
             out.append("Keys it saw coming: " + ", ".join(_key_rate(k) for k in self.best))
         if self.worst:
-            out.append("Keys that surprised it: " + ", ".join(_key_rate(k) for k in self.worst))
+            out.append("Keys it guessed least often: " + ", ".join(_key_rate(k) for k in self.worst))
         for pair in (self.alternation, self.neighbours, self.repeats):
             if pair is not None:
                 out.append(_capitalised(pair.sentence()) + ".")

@@ -226,3 +226,38 @@ def record_like(hit_rate: float):
         top3_hit_rate=hit_rate, macro_f1=0.1, weighted_f1=0.1, bits_per_key=3.0, chance=0.05,
         uniform_chance=0.02, p_value=0.5, predictable=False, verdict="v",
     )  # fmt: skip
+
+
+async def test_leaving_play_offers_retraining_when_it_pays(workspace, tiny_checkpoint, small_text):
+    from keytui.retrain import MIN_NEW_KEYS
+
+    corpus = workspace.corpora / "small.txt"  # the corpus the tiny model was trained on
+    corpus.write_text(small_text + "asdf" * (MIN_NEW_KEYS // 4))
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "escape")
+        assert [n for n in app._notifications if "new keys in corpus small" in n.message]
+
+
+async def test_insight_screen_from_games_and_from_the_corpus(workspace):
+    from keytui.tui.insight import InsightScreen
+
+    (workspace.corpora / "mine.txt").write_text("asd " * 40)
+    store = History.of_workspace(workspace.root)
+    store.append(replace(record_like(0.5), kind="game", typed="qwer" * 10, hits="10" * 20))
+    app = create_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        corpora = app.screen.query_one("#corpora")
+        ids = [corpora.get_option_at_index(i).id for i in range(corpora.option_count)]
+        corpora.highlighted = ids.index(str(workspace.corpora / "mine.txt"))
+        await pilot.press("i")
+        screen = app.screen
+        assert isinstance(screen, InsightScreen)
+        text = str(screen.query_one("#insight-text").render())
+        assert text.startswith("your last 1 game: 40 keys; the machine guessed 20") and "What gave you away" in text
+        assert sum(screen.query_one("#insight-map").caps.values()) == 20  # the keyboard shows the hits
+        await pilot.press("f2")
+        text = str(screen.query_one("#insight-text").render())
+        assert text.startswith("corpus mine: 160 keys") and "times out of 39" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, InsightScreen)

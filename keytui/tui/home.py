@@ -33,6 +33,7 @@ class HomeScreen(Screen):
         Binding("p", "play", "Play"),
         Binding("o", "oracle", "Oracle f/d"),
         Binding("f5", "refresh", "Refresh"),
+        Binding("i", "insight", "What gave me away"),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
 
@@ -146,6 +147,14 @@ class HomeScreen(Screen):
         if corpus is None or str(corpus).startswith(str(BUNDLED_DIR)):
             return str(workspace.corpora / "keys.txt")
         return corpus
+
+    def action_insight(self) -> None:
+        from keytui.corpus_meta import read_layout
+        from keytui.tui.insight import InsightScreen
+
+        corpus = self.selected_corpus()
+        layout = read_layout(Path(corpus)) if corpus else "qwerty"
+        self.app.push_screen(InsightScreen(Path(corpus) if corpus else None, layout))
 
     def action_record(self) -> None:
         self.app.open_mode("record", corpus=self._writable_corpus())
