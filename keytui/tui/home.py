@@ -33,7 +33,7 @@ class HomeScreen(Screen):
         Binding("p", "play", "Play"),
         Binding("o", "oracle", "Oracle f/d"),
         Binding("f5", "refresh", "Refresh"),
-        Binding("i", "insight", "What gave me away"),
+        Binding("i", "insight", "Insight"),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
 
