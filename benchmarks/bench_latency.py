@@ -1,8 +1,8 @@
 """Play latency: time from a keypress to the next guess being ready, on one CPU thread, for the shipped demo
 model run incrementally (one recurrent step per key) versus re-running a 70-key window for every key. Also the
-adaptive model `keytui play` uses by default: its guess, and apart from it the learning it defers until the guess is
-on screen (`settle`), which must fit between two keys; and what a memory of the fitted keys (keytui/memory.py) adds
-to a guess, for models whose training chose one.
+predictor `keytui play` uses by default (keytui/predictors/factory.py: every expert, the mixer and the calibration,
+adaptive): its guess, and apart from it the learning it defers until the guess is on screen (`settle`), which must fit
+between two keys; and the frozen predictor with the memory of the fitted keys as an expert.
 
     python benchmarks/bench_latency.py [--keys N]
 """
@@ -15,10 +15,9 @@ import time
 import torch
 
 from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, header, peak_rss_mib, percentile
-from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
-from keytui.memory import MemorySettings, build_memory
 from keytui.predictors import NeuralPredictor, NGramPredictor
+from keytui.predictors.factory import build_predictor
 
 
 def summarise(label: str, seconds: list[float]) -> float:
@@ -52,11 +51,10 @@ def main() -> None:
     )
 
     incremental = time_guesses(NeuralPredictor(checkpoint.model, checkpoint.vocab), keys)
-    # The demo chose no memory of its fitted keys (it does not help on mashing); what one would cost if it had:
-    memory = build_memory(checkpoint, MemorySettings(weight=0.35))
-    remembering = time_guesses(NeuralPredictor(checkpoint.model, checkpoint.vocab, memory=memory), keys)
+    # frozen: the network, the memory of its fitted keys and the fitted n-gram, mixed
+    remembering = time_guesses(build_predictor(load_checkpoint(DEMO_MODEL), adaptive=False), keys)
 
-    adaptive = model_predictor(load_checkpoint(DEMO_MODEL), adaptive=True)  # the settings play uses
+    adaptive = build_predictor(load_checkpoint(DEMO_MODEL), adaptive=True)  # what play uses
     adaptive_guess, adaptive_settle = [], []
     for key in keys:
         started = time.perf_counter()
@@ -83,8 +81,8 @@ def main() -> None:
     warm = 50  # the first steps pay for allocator and kernel warm-up
     p99_step = summarise("incremental step (keytui play)", incremental[warm:])
     p99_window = summarise("re-run a 70-key window per key", window[warm:])
-    summarise(f"incremental + memory of {memory.size:,} fitted keys", remembering[warm:])
-    summarise("adaptive (keytui play default): guess", adaptive_guess[warm:])
+    summarise(f"frozen mixture, memory of {len(checkpoint.fit_text):,} keys", remembering[warm:])
+    summarise("adaptive mixture (keytui play): guess", adaptive_guess[warm:])
     summarise("adaptive: deferred learning (settle)", adaptive_settle[warm:])
     summarise("n-gram baseline (observe + top-3)", ngram_times[warm:])
     print(f"incremental is {p99_window / p99_step:.1f}x faster at p99; peak RSS {peak_rss_mib():.0f} MiB")

@@ -6,10 +6,10 @@ the same keys (train + validation) and guesses each test key before seeing it.
 
     python -m benchmarks.bench_quality [--text PATH]
 
-Adaptive play uses the settings each model chose on its validation keys when it was trained (keytui/adaptation.py),
-and every guess the memory of the fitted keys if training chose one (keytui/memory.py); "gru-net" is the same model
-without that memory, so its share can be read off. For each corpus the GRU and the n-gram are also compared key by key
-(a sign test on the keys only one of them hit), and for the licence model the memory's cost in latency is measured.
+"gru" is the predictor play uses (keytui/predictors/factory.py: the network and the other experts, mixed online and
+calibrated); "gru-net" is the network alone, so the experts' share can be read off. For each corpus the GRU and the
+n-gram are also compared key by key (a sign test on the keys only one of them hit), and for the licence model the
+memory expert's cost in latency is measured. benchmarks/bench_mixer.py compares the mixture with each expert.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, LICENCE, header, peak_rss_mib, percentile
-from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import read_corpus
 from keytui.fit import fit_and_save
-from keytui.predictors import MajorityPredictor, NGramPredictor, replay
+from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, replay
+from keytui.predictors.factory import build_predictor
 from keytui.training import TrainConfig, split_text
 
 
@@ -38,13 +38,11 @@ def compare(label: str, checkpoint_path: Path, text: str) -> None:
     for adaptive in (False, True):
         # fresh weights for each model: an adaptive run changes them
         predictors = {
-            "gru": model_predictor(load_checkpoint(checkpoint_path), adaptive=adaptive),
-            "gru-net": model_predictor(load_checkpoint(checkpoint_path), adaptive=adaptive, memory=False),
+            "gru": build_predictor(load_checkpoint(checkpoint_path), adaptive=adaptive),
+            "gru-net": network_alone(load_checkpoint(checkpoint_path), adaptive=adaptive),
             "ngram": NGramPredictor(fitted, adaptive=adaptive),
             "majority": MajorityPredictor(fitted, adaptive=adaptive),
         }
-        if predictors["gru"].memory is None:
-            del predictors["gru-net"]  # no memory chosen: the same predictor twice
         for name, predictor in predictors.items():
             started = time.perf_counter()
             hits[(name, adaptive)] = []
@@ -77,8 +75,12 @@ def paired(a: list[bool], b: list[bool]) -> tuple[int, int, float]:
     return only_a, only_b, min(1.0, 2 * tail)
 
 
+def network_alone(checkpoint, *, adaptive: bool) -> NeuralPredictor:
+    return NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive)
+
+
 def memory_latency(checkpoint_path: Path, text: str) -> None:
-    """What the memory of the fitted keys costs: building it, and a frozen guess with it vs without (1 thread)."""
+    """What the memory expert costs: building it, and a frozen guess with it vs without (1 thread)."""
     import torch
 
     threads = torch.get_num_threads()
@@ -86,11 +88,9 @@ def memory_latency(checkpoint_path: Path, text: str) -> None:
     try:
         keys = split_text(text).test
         started = time.perf_counter()
-        with_memory = model_predictor(load_checkpoint(checkpoint_path), adaptive=False)
+        with_memory = build_predictor(load_checkpoint(checkpoint_path), adaptive=False, memory=True)
         built = time.perf_counter() - started
-        if with_memory.memory is None:
-            return
-        alone = model_predictor(load_checkpoint(checkpoint_path), adaptive=False, memory=False)
+        alone = build_predictor(load_checkpoint(checkpoint_path), adaptive=False, memory=False)
         timings = {"memory": [], "alone": []}
         for key in keys:  # interleaved, so both see the same machine state
             for name, predictor in (("memory", with_memory), ("alone", alone)):
@@ -100,7 +100,7 @@ def memory_latency(checkpoint_path: Path, text: str) -> None:
                 timings[name].append((time.perf_counter() - started) * 1000)
         m, a = (timings[name][50:] for name in ("memory", "alone"))
         print(
-            f"  memory of {with_memory.memory.size:,} keys: built in {built:.2f}s at load (1 thread); frozen guess "
+            f"  with the memory of the fitted keys: built in {built:.2f}s at load (1 thread); frozen guess "
             f"p50 {percentile(m, 50):.3f} vs {percentile(a, 50):.3f} ms without, p99 {percentile(m, 99):.3f} vs "
             f"{percentile(a, 99):.3f} ms"
         )
@@ -126,9 +126,7 @@ def main() -> None:
         )
         print(
             f"\ntrained the default GRU on {text_path} in {time.perf_counter() - started:.0f}s "
-            f"({outcome.result.epochs_run} epochs, {outcome.result.stopped}, refit {outcome.result.refit_epochs}); "
-            f"{outcome.result.adaptation.describe() if outcome.result.adaptation else ''}; "
-            f"{outcome.result.memory.describe() if outcome.result.memory else ''}"
+            f"({outcome.result.epochs_run} epochs, {outcome.result.stopped}, refit {outcome.result.refit_epochs})"
         )
         compare(f"human-written text {text_path.name}", out, text)
         memory_latency(out, text)

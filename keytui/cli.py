@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="let a memory of the training keys vote in each guess if it helps on validation keys (default: on)",
+        help="let a memory of the training keys be one of the experts in play (default: on)",
     )
     train.add_argument(
         "--share-key-caps",
@@ -304,7 +304,6 @@ def _train_settings(args) -> tuple[dict, object]:
         max_seconds=args.max_seconds,
         refit=args.refit,
         refit_fraction=args.refit_fraction,
-        choose_memory=args.memory,
     )
     from keytui.models import ModelConfig
 
@@ -316,6 +315,7 @@ def cmd_train(args) -> int:
     from keytui.corpus import read_corpus
 
     model_settings, config = _train_settings(args)
+    memory_expert = args.memory is not False
     ws = _workspace(args).ensure()
     corpus_path = ws.corpus_path(args.corpus)
     if corpus_path.suffix == ".safetensors":
@@ -338,16 +338,21 @@ def cmd_train(args) -> int:
             model_settings=model_settings,
             train_config=config,
             layout=layout,
+            memory_expert=memory_expert,
         )
         return 0
-    return _train_headless(text, corpus_path.stem, out, model_settings, config, as_json=args.json, layout=layout)
+    return _train_headless(
+        text, corpus_path.stem, out, model_settings, config, memory_expert, as_json=args.json, layout=layout
+    )
 
 
-def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: bool, layout: str) -> int:
+def _train_headless(
+    text, corpus_name, out, model_settings, config, memory_expert: bool, *, as_json: bool, layout: str
+) -> int:
     import threading
 
     from keytui.fit import fit_and_save
-    from keytui.training import AdaptationChosen, EpochDone, MemoryChosen, RefitStarted, TrainingStarted
+    from keytui.training import EpochDone, RefitStarted, TrainingStarted
 
     log = sys.stderr if as_json else sys.stdout
 
@@ -367,10 +372,6 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
                 file=log,
                 flush=True,
             )
-        elif isinstance(event, MemoryChosen):
-            print(event.memory.describe(), file=log, flush=True)
-        elif isinstance(event, AdaptationChosen):
-            print(event.adaptation.describe(), file=log, flush=True)
         elif isinstance(event, RefitStarted):
             print(
                 f"refitting on train + validation ({event.keys} keys) for {event.epochs} epochs", file=log, flush=True
@@ -386,6 +387,7 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
         on_event=show,
         cancel=cancel,
         layout=layout,
+        memory_expert=memory_expert,
     )
     result = outcome.result
     if outcome.checkpoint is None:
@@ -400,8 +402,8 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
         "seconds": round(result.seconds, 2),
         "test": result.test.to_json() if result.test else None,
         "baselines": outcome.baselines,
-        "memory": result.memory.to_json() if result.memory else None,
-        "adaptation": result.adaptation.to_json() if result.adaptation else None,
+        "predictor": outcome.predictor,
+        "memory": {"expert": memory_expert},
     }
     if as_json:
         print(json.dumps(summary))
@@ -416,6 +418,8 @@ def _train_headless(text, corpus_name, out, model_settings, config, *, as_json: 
                 f"test: loss {test.loss:.4f}  hit {test.accuracy:.1%}  top-3 {test.top3_accuracy:.1%}  "
                 f"macroF1 {test.macro_f1:.3f}  weightedF1 {test.weighted_f1:.3f}"
             )
+            for mode, scores in (outcome.predictor or {}).items():
+                print(f"predictor ({mode}): hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
             for name, scores in outcome.baselines.items():
                 print(f"baseline {name}: hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
         print(f"saved {outcome.checkpoint}")
@@ -458,18 +462,18 @@ def cmd_play(args) -> int:
             layout=layout,
         )
         return 0
-    from keytui.adaptation import model_predictor
     from keytui.checkpoint import load_checkpoint
     from keytui.corpus import CorpusWriter, is_recordable_key
     from keytui.game import GameSession
     from keytui.history import History
     from keytui.predictors import NGramPredictor
+    from keytui.predictors.factory import build_predictor
 
     checkpoint = load_checkpoint(model_path)
     writer = CorpusWriter(corpus_path) if corpus_path else None
     try:
         game = GameSession(
-            model_predictor(checkpoint, adaptive=args.adapt),
+            build_predictor(checkpoint, adaptive=args.adapt, layout=layout),
             NGramPredictor(checkpoint.fit_text, adaptive=args.adapt),
             round_size=args.round,
             recorder=writer,

@@ -49,13 +49,13 @@ def control_game(
 ) -> GameSession:
     """A fresh machine from the checkpoint on disk (never the one a player is playing: an adaptive machine learns
     from what it is shown) against `count` random keys; the finished game is kept in `history`."""
-    from keytui.adaptation import model_predictor
     from keytui.checkpoint import load_checkpoint
     from keytui.predictors import NGramPredictor
+    from keytui.predictors.factory import build_predictor
 
     checkpoint = load_checkpoint(checkpoint_path)
     game = GameSession(
-        model_predictor(checkpoint, adaptive=adaptive),
+        build_predictor(checkpoint, adaptive=adaptive),
         NGramPredictor(checkpoint.fit_text, adaptive=adaptive),
         round_size=round_size,
         history=history,

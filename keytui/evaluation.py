@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from keytui.adaptation import model_predictor
 from keytui.checkpoint import Checkpoint
 from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
+from keytui.predictors.factory import build_predictor
 from keytui.training import split_text
 
 
 def players(checkpoint: Checkpoint, *, adaptive: bool) -> dict[str, Predictor]:
-    """The model and the baselines, each fitted on the keys the model was fitted on."""
+    """The model (its experts and their mixer, as play builds it) and the baselines, each fitted on the keys the
+    model was fitted on."""
     fit_text = checkpoint.fit_text
     return {
-        "model": model_predictor(checkpoint, adaptive=adaptive),
+        "model": build_predictor(checkpoint, adaptive=adaptive),
         "majority": MajorityPredictor(fit_text, adaptive=adaptive),
         "ngram": NGramPredictor(fit_text, adaptive=adaptive),
     }
@@ -20,19 +21,33 @@ def players(checkpoint: Checkpoint, *, adaptive: bool) -> dict[str, Predictor]:
 
 def evaluate_corpus(checkpoint: Checkpoint, text: str, *, adaptive: bool = False, split: str = "all") -> dict:
     """Every predictor guesses each key of `text` before seeing it. With split="test", only the corpus' held-out
-    tail is scored (the keys before it are shown to each predictor first, unscored)."""
+    tail is scored (the keys before it are shown to each predictor first, unscored). `experts` holds each of the
+    model's experts' figures on the scored keys; `calibration_error` is that of the confidence the model shows."""
     warmup = ""
     if split == "test":
         parts = split_text(text)
         warmup, text = parts.train + parts.val, parts.test
     warmup = warmup[-256:]
-    scores = {
-        name: replay(p, text, warmup=warmup).to_json() for name, p in players(checkpoint, adaptive=adaptive).items()
-    }
+    predictors = players(checkpoint, adaptive=adaptive)
+    model = predictors["model"]
+    # the experts' figures are counted from the first scored key: the warmup is not part of the game
+    for key in warmup:
+        for predictor in predictors.values():
+            predictor.observe(key)
+    model.reset_expert_metrics()
+    experts = model.expert_metrics()
+    results = {name: replay(p, text) for name, p in predictors.items()}
+    model_metrics = results.pop("model")
     return {
         "n": len(text),
-        "model": scores.pop("model"),
-        "baselines": scores,
+        "model": model_metrics.to_json(),
+        "baselines": {name: metrics.to_json() for name, metrics in results.items()},
+        "experts": {
+            name: {**metrics.to_json(), "calibration_error": round(metrics.calibration_error, 6)}
+            for name, metrics in experts.items()
+        },
+        "weights": {name: round(weight, 4) for name, weight in model.weights().items()},
+        "calibration_error": round(model_metrics.calibration_error, 6),
         "adaptive": adaptive,
         "split": split,
         "checkpoint": checkpoint.label,

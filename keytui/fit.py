@@ -1,21 +1,25 @@
 """From a corpus to a saved checkpoint: what `keytui train` and the train screen both run.
 
 The best weights so far are saved every time validation improves, so a cancel, a Ctrl-C or a crash leaves the best
-checkpoint on disk. At the end the test split is scored for the model and for the baselines side by side.
+checkpoint on disk. At the end the test split is scored for the network alone (training's own figure), for the
+predictor play and eval use (keytui/predictors/factory.py: the experts around the network and the mixer), frozen and
+adaptive, and for the baselines, side by side.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keytui.checkpoint import save_checkpoint
+from keytui.checkpoint import Checkpoint, save_checkpoint
 from keytui.corpus import corpus_hash
 from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.models import ModelConfig
 from keytui.predictors import MajorityPredictor, NGramPredictor, replay
+from keytui.predictors.factory import build_predictor
 from keytui.training import (
     EpochDone,
     EventCallback,
@@ -34,6 +38,7 @@ class FitOutcome:
     result: TrainResult
     checkpoint: Path | None  # None when cancelled before any epoch finished
     baselines: dict[str, dict]
+    predictor: dict[str, dict] | None = None  # the test keys replayed through play's predictor, frozen and adaptive
 
 
 def fit_and_save(
@@ -46,9 +51,11 @@ def fit_and_save(
     on_event: EventCallback | None = None,
     cancel: threading.Event | None = None,
     layout: str = DEFAULT_LAYOUT,
+    memory_expert: bool = True,
 ) -> FitOutcome:
-    """Train on `text` and save the best model to `out_path`; `layout` (the corpus's keyboard) goes into its
-    metadata."""
+    """Train on `text`, save the best model to `out_path` and score the test keys. `layout` (the corpus's keyboard)
+    goes into its metadata, and `memory_expert`: whether play may let a memory of the fitted keys vote (the mixer
+    decides how much it counts)."""
     check_corpus_size(text, train_config, corpus_name)
     split = split_text(text, train_config.test_fraction, train_config.val_fraction)
     vocab = Vocab.from_text(text)
@@ -61,6 +68,7 @@ def fit_and_save(
         "layout": layout,
         "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},
         "training": train_config.to_json(),
+        "memory": {"expert": memory_expert},
     }
     saved = False
 
@@ -80,24 +88,28 @@ def fit_and_save(
             on_event(event)
 
     result = trainer.run(relay, cancel)
-    baselines = {}
+    baselines, predictor = {}, None
     if result.test is not None:
         baselines = test_baselines(fit_text, split.test)
+        predictor = test_predictor(Checkpoint(result.model, vocab, dict(base_meta), fit_text), split.test)
         meta = meta_for(
             result.history,
             status=result.stopped,
             best_epoch=result.best_epoch,
             refit_epochs=result.refit_epochs,
-            adaptation=result.adaptation.to_json() if result.adaptation else None,
-            memory=result.memory.to_json() if result.memory else None,
             seconds=round(result.seconds, 2),
-            metrics={"val_loss": round(result.best_val_loss, 6), "test": result.test.to_json(), "baselines": baselines},
+            metrics={
+                "val_loss": round(result.best_val_loss, 6),
+                "test": result.test.to_json(),
+                "predictor": predictor,
+                "baselines": baselines,
+            },
         )
         save_checkpoint(out_path, result.model, vocab, meta, fit_text)
         saved = True
     if on_event is not None:
         on_event(TrainingFinished(result))
-    return FitOutcome(result, out_path if saved else None, baselines)
+    return FitOutcome(result, out_path if saved else None, baselines, predictor)
 
 
 def test_baselines(fit_text: str, test_text: str) -> dict[str, dict]:
@@ -108,3 +120,13 @@ def test_baselines(fit_text: str, test_text: str) -> dict[str, dict]:
         "ngram": replay(NGramPredictor(fit_text, adaptive=False), test_text, warmup=warmup).to_json(),
         "ngram_adaptive": replay(NGramPredictor(fit_text, adaptive=True), test_text, warmup=warmup).to_json(),
     }
+
+
+def test_predictor(checkpoint: Checkpoint, test_text: str) -> dict[str, dict]:
+    """The test keys replayed through the predictor play uses, after the last fitted keys (unscored), frozen and
+    adaptive (adaptive on a copy of the network: dynamic evaluation changes its weights)."""
+    warmup = checkpoint.fit_text[-256:]
+    frozen = replay(build_predictor(checkpoint, adaptive=False), test_text, warmup=warmup)
+    learner = Checkpoint(copy.deepcopy(checkpoint.model), checkpoint.vocab, checkpoint.meta, checkpoint.fit_text)
+    adaptive = replay(build_predictor(learner, adaptive=True), test_text, warmup=warmup)
+    return {"frozen": frozen.to_json(), "adaptive": adaptive.to_json()}

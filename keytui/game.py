@@ -72,6 +72,7 @@ class Scoreboard:
             "n": self.n,
             "model": self.model.to_json(),
             "baseline_ngram": self.baseline.to_json(),
+            "calibration_error": round(self.model.calibration_error, 6),
             "chance": {"uniform": round(uniform_chance, 6), "majority": round(self.model.majority_rate, 6)},
             "verdict": {"predictable": verdict.predictable, "p_value": verdict.p_value, "text": verdict.text},
         }
@@ -222,7 +223,7 @@ class GameSession:
         baseline_top = self._baseline_guess
         baseline_p = self.baseline.prob_of(key, self.baseline.probs()) if baseline_top else 0.0
         for board in (self.total, self.round):
-            board.model.update(key, guess.top or ["\x00"], p_actual)
+            board.model.update(key, guess.top or ["\x00"], p_actual, guess.confidence if guess.top else None)
             board.baseline.update(key, baseline_top or ["\x00"], baseline_p)
         started = time.perf_counter()
         self.predictor.observe(key)

@@ -1,4 +1,4 @@
-"""Streaming scores for a stream of guesses: hit rate, top-k, F1 from confusion counts, bits per key.
+"""Streaming scores for a stream of guesses: hit rate, top-k, F1 from confusion counts, bits per key, calibration.
 
 Macro and weighted F1 follow `sklearn.metrics.f1_score` on the same stream: the labels are every key that was
 pressed or guessed; weighted F1 weights each key's F1 by how often it was pressed.
@@ -11,6 +11,43 @@ from collections import Counter
 from collections.abc import Sequence
 
 PROBABILITY_FLOOR = 1e-9  # a predictor that gave the pressed key no mass still costs a finite ~30 bits
+CALIBRATION_BINS = 10
+
+
+class CalibrationBins:
+    """Expected calibration error of a stream of (confidence shown, hit or not), with equal-width bins:
+    sum over bins of (keys in the bin / all keys) * |hit rate in the bin - mean confidence in the bin|."""
+
+    def __init__(self, bins: int = CALIBRATION_BINS) -> None:
+        self.bins = bins
+        self.counts = [0] * bins
+        self.confidence = [0.0] * bins
+        self.hits = [0] * bins
+
+    def update(self, confidence: float, hit: bool) -> None:
+        b = min(self.bins - 1, max(0, int(confidence * self.bins)))
+        self.counts[b] += 1
+        self.confidence[b] += confidence
+        self.hits[b] += hit
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def error(self) -> float:
+        n = self.n
+        if not n:
+            return 0.0
+        return sum(abs(h - c) for h, c in zip(self.hits, self.confidence, strict=True)) / n
+
+
+def expected_calibration_error(confidences: Sequence[float], hits: Sequence[bool], bins: int = CALIBRATION_BINS):
+    """ECE of whole lists (see `CalibrationBins`)."""
+    calibration = CalibrationBins(bins)
+    for confidence, hit in zip(confidences, hits, strict=True):
+        calibration.update(confidence, hit)
+    return calibration.error
 
 
 class StreamingMetrics:
@@ -22,10 +59,14 @@ class StreamingMetrics:
         self.true_counts: Counter[str] = Counter()
         self.guess_counts: Counter[str] = Counter()
         self.true_positives: Counter[str] = Counter()
+        self.calibration = CalibrationBins()
 
-    def update(self, actual: str, guesses: Sequence[str], p_actual: float) -> None:
-        """Score one key. `guesses` is the predictor's ranking, best first (at least the top guess)."""
+    def update(self, actual: str, guesses: Sequence[str], p_actual: float, confidence: float | None = None) -> None:
+        """Score one key. `guesses` is the predictor's ranking, best first (at least the top guess); `confidence`,
+        when given, is the probability shown for the top guess (for the calibration error)."""
         top = guesses[0]
+        if confidence is not None:
+            self.calibration.update(confidence, top == actual)
         self.n += 1
         self.true_counts[actual] += 1
         self.guess_counts[top] += 1
@@ -72,6 +113,11 @@ class StreamingMetrics:
     def majority_rate(self) -> float:
         """How often the most frequent pressed key came up: what always guessing it would score, in hindsight."""
         return max(self.true_counts.values()) / self.n if self.n else 0.0
+
+    @property
+    def calibration_error(self) -> float:
+        """Expected calibration error of the confidences given to `update` (0 when none were)."""
+        return self.calibration.error
 
     def to_json(self) -> dict:
         return {

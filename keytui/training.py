@@ -15,13 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from keytui.adaptation import Adaptation, choose_adaptation
 from keytui.errors import KeytuiError
-from keytui.memory import KeyMemory, MemorySettings, choose_memory, mix_votes, model_outputs
 from keytui.metrics import f1_from_ids
 from keytui.models import KeyModel, ModelConfig, detach_state
 from keytui.vocab import Vocab
@@ -56,10 +53,6 @@ class TrainConfig:
     # only: the final model then learns from every key but the test ones, the most recent ones included.
     refit: bool = True
     refit_fraction: float = 0.5
-    # Choose how fast the model learns while playing (keytui/adaptation.py) on the validation keys.
-    choose_adaptation: bool = True
-    # Choose whether (and how much) a memory of the fitted keys votes in each guess (keytui/memory.py).
-    choose_memory: bool = True
     # An exponential moving average of the weights over about this many epochs (0 = off): validation, checkpoints
     # and the final model use the averaged weights, which generalise better than the last noisy step's. Counted in
     # epochs, not steps, so a 200-key corpus (one step an epoch) is averaged over as many epochs as 10,000 keys are.
@@ -179,16 +172,6 @@ class RefitStarted:
 
 
 @dataclass(frozen=True)
-class AdaptationChosen:
-    adaptation: Adaptation
-
-
-@dataclass(frozen=True)
-class MemoryChosen:
-    memory: MemorySettings
-
-
-@dataclass(frozen=True)
 class BatchDone:
     epoch: int
     batch: int
@@ -246,8 +229,6 @@ class TrainResult:
     test: Evaluation | None = None
     seconds: float = 0.0
     refit_epochs: int = 0  # epochs run on train + validation after early stopping
-    adaptation: Adaptation | None = None  # how the model learns while playing, chosen on validation keys
-    memory: MemorySettings | None = None  # how much the memory of the fitted keys votes, chosen on validation keys
 
 
 @dataclass(frozen=True)
@@ -255,7 +236,7 @@ class TrainingFinished:
     result: TrainResult
 
 
-Event = TrainingStarted | BatchDone | EpochDone | MemoryChosen | AdaptationChosen | RefitStarted | TrainingFinished
+Event = TrainingStarted | BatchDone | EpochDone | RefitStarted | TrainingFinished
 EventCallback = Callable[[Event], None]
 
 
@@ -378,21 +359,9 @@ class Trainer:
             return evaluate_windows(self.scored_model, ids, self.config.eval_window or self.config.seq_len, context)
         return evaluate_stream(self.scored_model, ids, context[-256:])
 
-    def evaluate_test(self, memory: MemorySettings | None = None) -> Evaluation:
-        """The test keys, read after the fitted ones; with the memory of the fitted keys voting when it has weight."""
-        fitted = torch.cat([self.train_ids, self.val_ids])
-        if memory is None or not memory.enabled:
-            return self.evaluate(self.test_ids, fitted)
-        sequence = torch.cat([fitted, self.test_ids])
-        features, logits = model_outputs(self.scored_model, sequence.tolist())
-        keys = len(self.vocab) - 1
-        store = KeyMemory(features[: len(fitted)], fitted.tolist(), keys, weight=memory.weight, theta=memory.theta)
-        queries = np.arange(len(fitted) - 1, len(sequence) - 1)  # the output after key j guesses key j + 1
-        vote, has_vote = store.votes(sequence.numpy()[queries], features[queries], memory.theta)
-        probs = torch.softmax(torch.from_numpy(logits[queries]).double(), dim=-1).numpy()
-        vote = np.pad(vote, ((0, 0), (1, 0)))  # the unknown key (id 0) gets no vote: it keeps the model's share
-        mixed = torch.from_numpy(mix_votes(probs, vote, has_vote, memory.weight))
-        return _evaluation(mixed.clamp_min(1e-12).log().float(), self.test_ids)
+    def evaluate_test(self) -> Evaluation:
+        """The network alone on the test keys, read after the fitted ones (the predictor's score is fit.py's)."""
+        return self.evaluate(self.test_ids, torch.cat([self.train_ids, self.val_ids]))
 
     def _epoch_batches(self, ids: torch.Tensor, generator: torch.Generator):
         c = self.config
@@ -505,16 +474,8 @@ class Trainer:
         except (_Cancelled, KeyboardInterrupt):
             stopped = "cancelled"
         refit_epochs = 0
-        adaptation = memory = None
         if best_state is not None:
             model.load_state_dict(best_state)
-            train_memory = None  # the adaptation is chosen with the memory voting, as it will in play
-            if c.choose_memory and stopped != "cancelled":
-                memory, train_memory = choose_memory(model, self.vocab, self.split.train, self.split.val)
-                emit(MemoryChosen(memory))
-            if c.choose_adaptation and stopped != "cancelled":
-                adaptation = choose_adaptation(model, self.vocab, self.split.train, self.split.val, train_memory)
-                emit(AdaptationChosen(adaptation))
             if c.refit and stopped != "cancelled":
                 for group in optimizer.param_groups:  # the rate that found the chosen weights, not a decayed one
                     group["lr"] = best_lr
@@ -532,11 +493,9 @@ class Trainer:
             history,
             seconds=time.perf_counter() - started,
             refit_epochs=refit_epochs,
-            adaptation=adaptation,
-            memory=memory,
         )
         if best_state is not None:
-            result.test = self.evaluate_test(memory)
+            result.test = self.evaluate_test()
         emit(TrainingFinished(result))
         return result
 

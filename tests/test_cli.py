@@ -65,13 +65,19 @@ def test_train_eval_and_play_headless(home, capsys, monkeypatch, small_text):
     assert code == 0, err
     summary = json.loads(out)
     assert summary["checkpoint"].endswith("m.safetensors") and summary["epochs"] == 2
-    assert summary["memory"] is None and "memory of the training keys" not in err
+    assert summary["memory"] == {"expert": False} and set(summary["predictor"]) == {"frozen", "adaptive"}
     assert "epoch   1/2" in err  # progress lines go to stderr when stdout carries JSON
     code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--json")
     report = json.loads(out)
     assert report["n"] == len(small_text)
     assert set(report["baselines"]) == {"majority", "ngram"}
     assert set(report["model"]) == {"hit_rate", "top3_hit_rate", "macro_f1", "weighted_f1", "bits_per_char"}
+    # --no-memory: no memory expert; frozen: none of the experts that only learn from the player
+    assert set(report["experts"]) == {"network", "ngram", "geometry"}
+    assert 0 <= report["calibration_error"] <= 1
+    assert all(0 <= e["hit_rate"] <= 1 and e["bits_per_char"] > 0 for e in report["experts"].values())
+    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--adapt", "--json")
+    assert set(json.loads(out)["experts"]) == {"network", "cache", "ngram", "player", "copy", "geometry"}
     code, out, _ = run(
         capsys,
         "play",
@@ -107,7 +113,7 @@ def test_train_text_output_and_reference_preset_validation(home, capsys, small_t
         "--headless",
     )
     assert code == 0 and "epoch   1/1" in out and "saved" in out and "baseline ngram" in out
-    assert "memory of the training keys" in out  # chosen by default, for attention models too
+    assert "predictor (adaptive): hit" in out  # the test keys replayed through play's predictor
 
 
 @pytest.mark.parametrize(

@@ -160,3 +160,25 @@ def test_the_copy_expert_forgets_beyond_its_window():
     for key in "abcdefghij" + "0123456789" * 3 + "abcdefghi":
         copy.observe(key)
     assert copy.length < 9  # "abcdefghi" left the window, so no long match
+
+
+def test_several_contexts_make_two_layers_that_still_track_the_best_expert():
+    keys = list("asdfghjkl")
+    stream = markov_stream(keys, 1200, seed=9)
+    experts = [NGramPredictor(max_order=1), NGramPredictor(max_order=3), Fixed(keys, name="uniform"), MatchPredictor()]
+    copy = experts[3]
+    mixture, metrics = mixed_run(experts, stream, context=[None, lambda m: min(copy.length, 3), keys_seen_context()])
+    best = min(m.bits_per_char for m in mixture.expert_metrics().values())
+    assert metrics.bits_per_char < best + 0.15
+    assert mixture.probs().sum() == pytest.approx(1.0)
+
+
+def test_an_experts_top_guess_is_an_input_of_its_own():
+    keys = list("qwer")
+    stream = "".join(random.Random(4).choice(keys) for _ in range(300))
+    # right about its top guess every time, but spreading almost evenly: only its vote carries the information
+    timid = Knower(keys, stream, sure=0.3, name="timid")
+    with_votes, voted = mixed_run([Fixed(keys, name="uniform"), timid], stream)
+    without, plain = mixed_run([Fixed(keys, name="uniform"), Knower(keys, stream, sure=0.3)], stream, votes=False)
+    assert with_votes.vote_weights()["timid"] > 0.5 and without.vote_weights()["knower"] == 0.0
+    assert voted.bits_per_char < plain.bits_per_char - 0.3

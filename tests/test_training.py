@@ -4,16 +4,13 @@ import threading
 import pytest
 import torch
 
-from keytui import memory as memory_module
 from keytui.errors import KeytuiError
 from keytui.fit import fit_and_save
-from keytui.memory import KeyMemory, MemorySettings
 from keytui.models import KeyModel, ModelConfig
 from keytui.predictors import NeuralPredictor, replay
 from keytui.training import (
     BatchDone,
     EpochDone,
-    MemoryChosen,
     RefitStarted,
     TrainConfig,
     Trainer,
@@ -196,25 +193,19 @@ def test_refit_goes_on_over_train_and_validation_keys(small_text):
     assert any(not torch.equal(weights[k], v) for k, v in plain.model.state_dict().items())
 
 
-def test_the_memory_is_chosen_unless_turned_off(small_text):
-    events = []
-    chosen = _trainer(small_text, epochs=2).run(events.append)
-    assert [e.memory for e in events if isinstance(e, MemoryChosen)] == [chosen.memory]
-    off = _trainer(small_text, epochs=2, choose_memory=False).run(events.append)
-    assert off.memory is None
+def test_training_knows_no_predictor_and_the_test_score_replays_the_one_play_uses(tiny_checkpoint, small_text):
+    """The checkpoint holds a network; the end-of-training test replays the test keys through the predictor the
+    factory builds for play, frozen and adaptive, and the network alone is training's own figure."""
+    from keytui.checkpoint import load_checkpoint
+    from keytui.predictors.factory import build_predictor
 
-
-def test_the_test_score_counts_the_memory_as_play_does(small_text, monkeypatch):
-    """With a memory chosen, the test keys are scored as a frozen player with that memory would score them."""
-    monkeypatch.setattr(memory_module, "SPAN", 10**6)  # one stream: the batched outputs equal a key-by-key replay
-    trainer = _trainer(small_text, epochs=3, choose_memory=False, choose_adaptation=False)
-    result = trainer.run()
-    settings = MemorySettings(weight=0.5, theta=0.5)
-    scored = trainer.evaluate_test(settings)
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    assert "adaptation" not in checkpoint.meta and checkpoint.meta["memory"] == {"expert": True}
+    scores = checkpoint.meta["metrics"]["predictor"]
     parts = split_text(small_text)
     fitted = parts.train + parts.val
-    memory = KeyMemory.build(result.model, trainer.vocab.encode(fitted), len(trainer.vocab) - 1, weight=0.5, theta=0.5)
-    played = replay(NeuralPredictor(result.model, trainer.vocab, memory=memory), parts.test, warmup=fitted)
-    assert scored.accuracy == pytest.approx(played.hit_rate, abs=1e-6)
-    assert scored.top3_accuracy == pytest.approx(played.top3_hit_rate, abs=1e-6)
-    assert scored.accuracy != pytest.approx(trainer.evaluate_test(None).accuracy, abs=1e-6)
+    replayed = replay(build_predictor(checkpoint, adaptive=False), parts.test, warmup=fitted[-256:])
+    assert scores["frozen"] == replayed.to_json()
+    assert set(scores["adaptive"]) == set(replayed.to_json())
+    network = replay(NeuralPredictor(checkpoint.model, checkpoint.vocab), parts.test, warmup=fitted[-256:])
+    assert checkpoint.meta["metrics"]["test"]["accuracy"] == pytest.approx(network.hit_rate, abs=0.02)

@@ -77,7 +77,7 @@ def replay(
     for key in text:
         guesses, probs = predictor.ranked(3)
         if guesses:
-            metrics.update(key, guesses, predictor.prob_of(key, probs))
+            metrics.update(key, guesses, predictor.prob_of(key, probs), float(probs.max()))
         else:
             metrics.update(key, ["\x00"], 0.0)
         if hits is not None:

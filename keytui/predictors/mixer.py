@@ -44,6 +44,37 @@ def keys_seen_context(bounds: Sequence[int] = (20, 200)) -> Context:
     return context
 
 
+class _WeightSets:
+    """Weight vectors selected by a small context, each stepped along its gradient scaled by a running RMS of it."""
+
+    def __init__(self, initial: np.ndarray, learning_rate: float) -> None:
+        self.initial = initial
+        self.learning_rate = learning_rate
+        self.sets: dict[int, np.ndarray] = {}
+        self.square: dict[int, np.ndarray] = {}
+        self.last = 0
+
+    def weights(self, context: int) -> np.ndarray:
+        if context not in self.sets:  # a set first used starts as a copy of the one used last
+            previous = self.sets.get(self.last)
+            self.sets[context] = (previous if previous is not None else self.initial).copy()
+            square = self.square.get(self.last)
+            self.square[context] = square.copy() if square is not None else np.ones(len(self.initial))
+        self.last = context
+        return self.sets[context]
+
+    def step(self, context: int, gradient: np.ndarray) -> None:
+        square = self.square[context]
+        square *= 0.99
+        square += 0.01 * gradient**2
+        self.sets[context] += self.learning_rate * gradient / (np.sqrt(square) + 1e-3)
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
 class MixturePredictor(Predictor):
     name = "mixture"
 
@@ -55,8 +86,11 @@ class MixturePredictor(Predictor):
         learning_rate: float = 0.02,
         floor: float = 1e-3,
         initial_weight: float | None = None,
-        context: Context | None = None,
+        context: Context | Sequence[Context] | None = None,
+        votes: bool = True,
     ) -> None:
+        """`context`: one function choosing the weight set, or several: then each is a mixer of its own over the
+        experts, and a final mixer (one weight set) combines their outputs the same way, as in PAQ's two layers."""
         super().__init__()
         if isinstance(experts, Mapping):
             named = list(experts.items())
@@ -70,45 +104,67 @@ class MixturePredictor(Predictor):
         self.keys = list(dict.fromkeys(keys)) if keys is not None else []
         self.learning_rate = learning_rate
         self.floor = floor
-        self.context = context
+        if context is None or callable(context):
+            self.contexts: list[Context | None] = [context]
+        else:
+            self.contexts = list(context) or [None]
+        self.votes = votes
         start = 1.0 / len(self.experts) if initial_weight is None else initial_weight
-        self._initial = np.full(len(self.experts), start)
-        self._sets: dict[int, np.ndarray] = {}
-        self._square: dict[int, np.ndarray] = {}
-        self._last_set = 0
+        initial = np.full(len(self.experts), start)
+        if votes:  # each expert's top guess as an input of its own, weighing nothing at first
+            initial = np.concatenate([initial, np.zeros(len(self.experts))])
+        self._layers = [_WeightSets(initial, learning_rate) for _ in self.contexts]
+        self._final = _WeightSets(np.full(len(self.contexts), 1.0 / len(self.contexts)), learning_rate)
         self._maps: list[tuple[int, np.ndarray]] = [(-1, np.zeros(0, dtype=np.int64))] * len(self.experts)
         self._metrics = {name: StreamingMetrics() for name in self.names}
+        self._unscored: tuple[str, int | None, np.ndarray] | None = None  # the last key, for the experts' figures
         self.seen = 0
-        self._step: tuple[int, np.ndarray, np.ndarray] | None = None  # (weight set, log-probs (E, K), mixed (K,))
+        # (weight set per first-layer mixer, expert log-probs (E, K), first-layer log-probs (M, K), mixed (K,))
+        self._step: tuple[list[int], np.ndarray, np.ndarray, np.ndarray] | None = None
         self._sync_all()
 
     # --- what the game and eval read -------------------------------------------------------------------------------
 
     def probs(self) -> np.ndarray:
-        return self._current()[2]
+        return self._current()[3]
 
     def weights(self) -> dict[str, float]:
-        """The weight each expert has in the set the next guess uses."""
-        return dict(zip(self.names, self._weights(self._context()).tolist(), strict=True))
+        """The weight each expert has in the set the next guess uses (of the first mixer, when there are several)."""
+        weights = self._layers[0].weights(self._context_values()[0])[: len(self.experts)]
+        return dict(zip(self.names, weights.tolist(), strict=True))
+
+    def vote_weights(self) -> dict[str, float]:
+        """The weight each expert's top guess has as a vote of its own (0 without votes)."""
+        weights = self._layers[0].weights(self._context_values()[0])
+        votes = weights[len(self.experts) :] if self.votes else np.zeros(len(self.experts))
+        return dict(zip(self.names, votes.tolist(), strict=True))
 
     def expert_metrics(self) -> dict[str, StreamingMetrics]:
         """Each expert's running figures on the keys this mixture has seen (scored over the common alphabet)."""
+        self._score_experts()
         return self._metrics
+
+    def reset_expert_metrics(self) -> None:
+        """Start the experts' figures afresh (after keys that should not count, such as a warmup)."""
+        self._unscored = None
+        self._metrics = {name: StreamingMetrics() for name in self.names}
 
     # --- learning --------------------------------------------------------------------------------------------------
 
     def observe(self, key: str) -> None:
-        weight_set, log_probs, mixed = self._current()
+        self._score_experts()  # the previous key's, if settle() did not get to it
+        contexts, log_probs, layer_log_probs, mixed = self._current()
         index = self._key_index().get(key)
-        self._score_experts(key, index, log_probs)
         if index is not None:
-            gradient = log_probs[:, index] - log_probs @ mixed  # ascent direction of log p(key)
-            square = self._square[weight_set]
-            square *= 0.99
-            square += 0.01 * gradient**2
-            self._sets[weight_set] += self.learning_rate * gradient / (np.sqrt(square) + 1e-3)
+            for layer, context, own in zip(self._layers, contexts, layer_log_probs, strict=True):
+                # ascent direction of log p(key) for this mixer's weights
+                layer.step(context, log_probs[:, index] - log_probs @ np.exp(own))
+            if len(self._layers) > 1:
+                self._final.step(0, layer_log_probs[:, index] - layer_log_probs @ mixed)
         elif not self.fixed_keys:
             self.keys.append(key)
+        # the experts are scored in settle(): it need not delay the next guess
+        self._unscored = (key, index, log_probs[: len(self.experts)])
         for expert in self.experts:
             expert.observe(key)
         self.seen += 1
@@ -116,34 +172,40 @@ class MixturePredictor(Predictor):
         self._sync_all()  # `keys` names every key an expert can name before the next guess is asked for
 
     def settle(self) -> None:
+        self._score_experts()
         for expert in self.experts:
             expert.settle()
 
     # --- internals -------------------------------------------------------------------------------------------------
 
-    def _context(self) -> int:
-        return self.context(self) if self.context is not None else 0
+    def _context_values(self) -> list[int]:
+        return [context(self) if context is not None else 0 for context in self.contexts]
 
-    def _weights(self, weight_set: int) -> np.ndarray:
-        if weight_set not in self._sets:
-            previous = self._sets.get(self._last_set)
-            self._sets[weight_set] = (previous if previous is not None else self._initial).copy()
-            square = self._square.get(self._last_set)
-            self._square[weight_set] = square.copy() if square is not None else np.ones(len(self.experts))
-        self._last_set = weight_set
-        return self._sets[weight_set]
-
-    def _current(self) -> tuple[int, np.ndarray, np.ndarray]:
+    def _current(self) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
         if self._step is None:
-            log_probs = self._expert_log_probs()
-            weight_set = self._context()
+            log_probs = self._inputs(self._expert_log_probs())
+            contexts = self._context_values()
             if log_probs.shape[1] == 0:
-                self._step = (weight_set, log_probs, np.zeros(0))
+                self._step = (contexts, log_probs, np.zeros((len(self._layers), 0)), np.zeros(0))
+                return self._step
+            weights = np.stack([layer.weights(c) for layer, c in zip(self._layers, contexts, strict=True)])
+            layer_log_probs = _log_softmax(weights @ log_probs)  # (M, K)
+            if len(self._layers) == 1:
+                mixed = np.exp(layer_log_probs[0])
             else:
-                mixed = self._weights(weight_set) @ log_probs
-                mixed = np.exp(mixed - mixed.max())
-                self._step = (weight_set, log_probs, mixed / mixed.sum())
+                mixed = np.exp(_log_softmax(self._final.weights(0) @ layer_log_probs))
+            self._step = (contexts, log_probs, layer_log_probs, mixed / mixed.sum())
         return self._step
+
+    def _inputs(self, log_probs: np.ndarray) -> np.ndarray:
+        """The mixer's inputs: each expert's log-probabilities and, with votes, a one-hot row for its top guess
+        (in the log domain a bonus for that key, so trusting an expert's guess is not all-or-nothing with its
+        spread: a sharp expert can be followed for its guess while its probabilities are damped)."""
+        if not self.votes or log_probs.shape[1] == 0:
+            return log_probs
+        onehot = np.zeros_like(log_probs)
+        onehot[np.arange(len(log_probs)), log_probs.argmax(axis=1)] = 1.0
+        return np.vstack([log_probs, onehot])
 
     def _expert_log_probs(self) -> np.ndarray:
         """(E, K): each expert's log-probability of every key of the common alphabet, floored."""
@@ -183,7 +245,11 @@ class MixturePredictor(Predictor):
         positions = np.array([index.get(key, -1) for key in expert.keys], dtype=np.int64)
         self._maps[i] = (len(expert.keys), positions)
 
-    def _score_experts(self, key: str, index: int | None, log_probs: np.ndarray) -> None:
+    def _score_experts(self) -> None:
+        if self._unscored is None:
+            return
+        key, index, log_probs = self._unscored
+        self._unscored = None
         if log_probs.shape[1] == 0:
             for metrics in self._metrics.values():
                 metrics.update(key, ["\x00"], 0.0)
@@ -193,7 +259,7 @@ class MixturePredictor(Predictor):
             top = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
             top = top[np.argsort(-row[top], kind="stable")]
             p_actual = float(np.exp(row[index])) if index is not None else 0.0
-            self._metrics[name].update(key, [self.keys[j] for j in top], p_actual)
+            self._metrics[name].update(key, [self.keys[j] for j in top], p_actual, float(np.exp(row[top[0]])))
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -11,19 +11,13 @@ from keytui.vocab import UNKNOWN
 class NeuralPredictor(Predictor):
     """A trained KeyModel, run one key at a time: it keeps the recurrent state and never re-reads a window.
 
-    With `adaptive`, it learns from the keys it is shown in two ways:
-    - a neural cache (Grave et al., 2017): it remembers its last `cache_size` top-layer outputs with the key that
-      followed each, and mixes into its guess (weight `cache_lambda`) the keys that followed the moments most like
-      this one (similarity: `cache_theta` times the dot product). This is how it picks up a player's fresh motifs.
-    - dynamic evaluation (Krause et al., 2018): after every `adapt_every` keys it takes one SGD step on that segment,
-      starting from the recurrent state the segment started in, and pulls the weights a little back towards the
-      trained ones so a long game cannot drift arbitrarily far.
-    Training chooses `adapt_lr`, `cache_lambda` and `cache_size` per model on its validation keys
-    (keytui/adaptation.py). A `memory` of the keys the model was fitted on, when training chose one, votes in every
-    guess, frozen or adaptive (keytui/memory.py).
+    With `adaptive`, it learns from the keys it is shown by dynamic evaluation (Krause et al., 2018): after every
+    `adapt_every` keys it takes one SGD step on that segment, starting from the recurrent state the segment started
+    in, and pulls the weights a little back towards the trained ones so a long game cannot drift arbitrarily far.
+    After each key, `feature` holds the network's top-layer output: the cache and the memory experts compare it.
     """
 
-    name = "model"
+    name = "network"
 
     def __init__(
         self,
@@ -34,10 +28,6 @@ class NeuralPredictor(Predictor):
         adapt_every: int = 10,
         adapt_lr: float = 0.01,
         adapt_decay: float = 0.01,
-        cache_size: int = 300,
-        cache_theta: float = 0.3,
-        cache_lambda: float = 0.35,
-        memory=None,
     ) -> None:
         import torch
 
@@ -47,7 +37,6 @@ class NeuralPredictor(Predictor):
         self.vocab = vocab
         self.keys = [k for k in vocab.tokens if k != UNKNOWN]
         self.adaptive = adaptive
-        self.memory = memory  # a KeyMemory of the fitted keys (keytui/memory.py), mixed in before the cache
         self.adapt_every = adapt_every
         self.adapt_lr = adapt_lr
         self.adapt_decay = adapt_decay
@@ -55,15 +44,6 @@ class NeuralPredictor(Predictor):
         self._segment: list[int] = []
         self._segment_state = None
         self._pending: tuple[list[int], object] | None = None  # a full segment waiting for its SGD step
-        self.cache_size = cache_size
-        self.cache_theta = cache_theta
-        self.cache_lambda = cache_lambda
-        # A ring buffer: row i holds a past top-layer output, _cache_next[i] the key that followed it.
-        self._cache_features = np.zeros((cache_size, model.head.in_features), dtype=np.float32)
-        self._cache_next = np.zeros(cache_size, dtype=np.int64)
-        self._cache_count = 0
-        self._cache_slot = 0
-        self._last_feature: np.ndarray | None = None
         self.feature: np.ndarray | None = None
         if adaptive:
             self._trained = [p.detach().clone() for p in model.parameters()]
@@ -85,12 +65,8 @@ class NeuralPredictor(Predictor):
         key_id = self.vocab.id(key)
         state_before = self.state
         logits, feature, self.state = self.model.step_with_features(key_id, state_before)
-        self.feature = feature.numpy()  # the top-layer output after this key: what the cache compares
+        self.feature = feature.numpy()  # the top-layer output after this key
         self._probs = self._to_probs(logits)
-        if self.memory is not None:
-            self._probs = self.memory.mix(self._probs, key_id, self.feature)
-        if self.adaptive and self.cache_lambda > 0:
-            self._update_cache(key_id, self.feature)
         if self.adaptive:
             if not self._segment:
                 self._segment_state = state_before
@@ -106,22 +82,6 @@ class NeuralPredictor(Predictor):
             segment, state = self._pending
             self._pending = None
             self._adapt(segment, state)
-
-    def _update_cache(self, key_id: int, feature: np.ndarray) -> None:
-        """Remember (previous moment, the key that followed it), then mix the cache into the current guess."""
-        if self._last_feature is not None and key_id != 0 and self.cache_size > 0:
-            self._cache_features[self._cache_slot] = self._last_feature  # the oldest entry makes way
-            self._cache_next[self._cache_slot] = key_id - 1  # index into self.keys (the unknown id 0 is not a key)
-            self._cache_slot = (self._cache_slot + 1) % self.cache_size
-            self._cache_count = min(self._cache_count + 1, self.cache_size)
-        self._last_feature = feature
-        count = self._cache_count
-        if count == 0:
-            return
-        scores = self.cache_theta * (self._cache_features[:count] @ feature)
-        weights = np.exp(scores - scores.max())
-        cache = np.bincount(self._cache_next[:count], weights=weights, minlength=len(self.keys))
-        self._probs = (1 - self.cache_lambda) * self._probs + self.cache_lambda * cache / weights.sum()
 
     def _adapt(self, segment: list[int], segment_state) -> None:
         """One SGD step on a segment of keys seen (each key predicting the next), then a pull towards the

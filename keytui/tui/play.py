@@ -14,7 +14,6 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
 
-from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
 from keytui.errors import KeytuiError
@@ -22,6 +21,7 @@ from keytui.game import ROLLING_KEYS, GameSession, KeyResult
 from keytui.history import History
 from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.predictors import NGramPredictor
+from keytui.predictors.factory import build_predictor
 from keytui.tui.keys import typed_character
 from keytui.tui.widgets.hit_rate import HitRateTrace
 from keytui.tui.widgets.key_flash import KeyFlash
@@ -109,7 +109,7 @@ class PlayScreen(Screen):
             )
             self.notify(str(exc), severity="error", timeout=10)
             return
-        predictor = model_predictor(checkpoint, adaptive=self.adaptive)
+        predictor = build_predictor(checkpoint, adaptive=self.adaptive, layout=self.keyboard_layout)
         self.game = GameSession(
             predictor,
             NGramPredictor(checkpoint.fit_text, adaptive=self.adaptive),

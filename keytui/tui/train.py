@@ -19,10 +19,8 @@ from keytui.models import ARCHITECTURES, ModelConfig
 from keytui.training import (
     REFERENCE_MODEL,
     REFERENCE_TRAINING,
-    AdaptationChosen,
     BatchDone,
     EpochDone,
-    MemoryChosen,
     RefitStarted,
     TrainConfig,
     TrainingStarted,
@@ -58,6 +56,7 @@ class TrainScreen(Screen):
         train_config: TrainConfig | None = None,
         autostart: bool = True,
         layout: str | None = None,
+        memory_expert: bool = True,
     ) -> None:
         """`layout`: the keyboard the corpus was typed on (default: what the corpus says it was)."""
         super().__init__()
@@ -67,6 +66,7 @@ class TrainScreen(Screen):
         self.model_settings = {**DEFAULT_MODEL, **(model_settings or {})}
         self.train_config = train_config or TrainConfig()
         self.autostart = autostart
+        self.memory_expert = memory_expert  # saved with the model: play may let the fitted keys' memory vote
         self.cancel_event = threading.Event()
         self.running = False
         self.outcome = None
@@ -191,6 +191,7 @@ class TrainScreen(Screen):
                 model_settings=model_settings,
                 train_config=config,
                 on_event=post,
+                memory_expert=self.memory_expert,
                 cancel=self.cancel_event,
                 layout=self.keyboard_layout or read_layout(self.corpus_path),
             )
@@ -211,10 +212,6 @@ class TrainScreen(Screen):
                 f"{event.train_keys:,} training keys, {event.val_keys:,} validation, {event.test_keys:,} test; "
                 f"{event.parameters:,} parameters"
             )
-        elif isinstance(event, MemoryChosen):
-            self._log(event.memory.describe())
-        elif isinstance(event, AdaptationChosen):
-            self._log(event.adaptation.describe())
         elif isinstance(event, RefitStarted):
             self.query_one("#batch-bar", ProgressBar).update(total=event.batches_per_epoch, progress=0)
             self._log(f"refitting on train + validation ({event.keys:,} keys) for {event.epochs} epochs")
@@ -258,6 +255,8 @@ class TrainScreen(Screen):
         self.query_one("#train-status", Static).update(
             Content.from_markup("\n".join(lines), saved=outcome.checkpoint.name)
         )
+        for mode, scores in (outcome.predictor or {}).items():
+            self._log(f"test keys replayed as a game ({mode}, every expert mixed): hit {scores['hit_rate']:.1%}")
         self._log(f"saved {outcome.checkpoint}")
         self.notify(f"Model saved: {outcome.checkpoint.name}")
 

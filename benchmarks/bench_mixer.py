@@ -1,0 +1,167 @@
+"""The mixture against each of its experts and the strongest simple rivals, side by side, in one run.
+
+Three streams, each played as a game (every predictor guesses each key before seeing it, adapting as in play):
+- the demo persona: the shipped demo model playing fresh keys of the SYNTHETIC masher it was trained on (a new seed);
+- GPL-3 (/usr/share/common-licenses/GPL-3): a default GRU trained here on the first 90% for --train-seconds, playing
+  the last 10%;
+- a first session: a GRU trained here on ~700 keys of a SYNTHETIC persona, playing --keys new keys of the same persona.
+
+Rivals: the mixture (what `keytui play` uses), each of its experts (scored inside the same run), the best
+single-order n-gram (orders 1-5, the best in hindsight, fitted on the same keys and learning as it plays), a
+variable-order n-gram that starts from nothing, and the majority guess. Regret: the mixture's bits per key minus the
+best expert's. ECE: expected calibration error of the confidence shown. Latency: observe + top-3 on one thread.
+
+    python -m benchmarks.bench_mixer [--keys N] [--train-seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.common import DEMO_MODEL, LICENCE, header, percentile
+from keytui.checkpoint import load_checkpoint
+from keytui.corpus import read_corpus
+from keytui.fit import fit_and_save
+from keytui.metrics import StreamingMetrics
+from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
+from keytui.predictors.factory import build_predictor
+from keytui.simulate import simulate
+from keytui.training import TrainConfig, split_text
+
+
+class SingleOrderNGram(Predictor):
+    """Counts of what followed exactly the last `order` keys (add-half smoothing over the keys seen), falling back to
+    key frequencies for a context never seen: the simple rival a mixer must beat."""
+
+    def __init__(self, text: str, order: int) -> None:
+        super().__init__()
+        self.order = order
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.unigram: Counter[str] = Counter()
+        self.history = ""
+        for key in text:
+            self.observe(key)
+        self.history = ""
+
+    def probs(self) -> np.ndarray:
+        followers = self.counts.get(self.history[-self.order :]) if len(self.history) >= self.order else None
+        source = followers if followers else self.unigram
+        counts = np.array([source.get(k, 0) for k in self.keys], dtype=float) + 0.5
+        return counts / counts.sum() if len(counts) else counts
+
+    def observe(self, key: str) -> None:
+        if key not in self._key_index():
+            self.keys.append(key)
+        if len(self.history) >= self.order:
+            self.counts[self.history[-self.order :]][key] += 1
+        self.unigram[key] += 1
+        self.history = (self.history + key)[-self.order :]
+
+
+def timed_replay(predictor: Predictor, text: str, warmup: str, latencies: list[float]):
+    """`replay`, also timing each observe + top-3 (the time from a key to the next guess)."""
+    for key in warmup:
+        predictor.observe(key)
+    metrics = StreamingMetrics()
+    for key in text:
+        guesses, probs = predictor.ranked(3)
+        if guesses:
+            metrics.update(key, guesses, predictor.prob_of(key, probs), float(probs.max()))
+        else:
+            metrics.update(key, ["\x00"], 0.0)
+        started = time.perf_counter()
+        predictor.observe(key)
+        predictor.ranked(3)
+        latencies.append(time.perf_counter() - started)
+        predictor.settle()
+    return metrics
+
+
+def row(name: str, metrics, note: str = "") -> None:
+    print(
+        f"  {name:22s} hit {metrics.hit_rate:6.1%}  top-3 {metrics.top3_hit_rate:6.1%}  bits/key "
+        f"{metrics.bits_per_char:6.3f}  ECE {metrics.calibration_error:.3f}{note}",
+        flush=True,
+    )
+
+
+def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict:
+    header(f"{label}: {len(played):,} keys played after {len(fitted):,} fitted")
+    warmup = fitted[-256:]
+    latencies: list[float] = []
+    mixture = build_predictor(load_checkpoint(checkpoint_path), adaptive=True)
+    for key in warmup:
+        mixture.observe(key)
+    mixture.reset_expert_metrics()
+    mixed = timed_replay(mixture, played, "", latencies)
+    experts = mixture.expert_metrics()
+    singles = {k: replay(SingleOrderNGram(fitted, k), played, warmup=warmup) for k in range(1, 6)}
+    best_order = max(singles, key=lambda k: singles[k].hit_rate)
+    rivals = {
+        f"best single n-gram ({best_order})": singles[best_order],
+        "n-gram from nothing": replay(NGramPredictor(), played),
+        "majority": replay(MajorityPredictor(fitted), played),
+    }
+    best_expert = min(experts, key=lambda k: experts[k].bits_per_char)
+    row("MIXTURE (play)", mixed)
+    for name, metrics in experts.items():
+        row(f"expert {name}", metrics)
+    for name, metrics in rivals.items():
+        row(name, metrics)
+    above = all(mixed.hit_rate > m.hit_rate for m in experts.values())
+    lowest = all(mixed.bits_per_char < m.bits_per_char for m in experts.values())
+    ms = [s * 1000 for s in latencies[50:]]
+    print(
+        f"  regret vs best expert ({best_expert}): {mixed.bits_per_char - experts[best_expert].bits_per_char:+.3f} "
+        f"bits/key; mixture above every expert in hit rate: {'yes' if above else 'NO'}, in bits: "
+        f"{'yes' if lowest else 'NO'}; guess latency p50 {percentile(ms, 50):.3f} ms p99 {percentile(ms, 99):.3f} ms"
+        f"; final weights {', '.join(f'{k} {v:+.2f}' for k, v in mixture.weights().items())}",
+        flush=True,
+    )
+    return {"hit": mixed.hit_rate, "ece": mixed.calibration_error}
+
+
+def train(text: str, name: str, folder: str, seconds: float) -> Path:
+    out = Path(folder) / f"{name}.safetensors"
+    started = time.perf_counter()
+    outcome = fit_and_save(
+        text, corpus_name=name, out_path=out, model_settings={}, train_config=TrainConfig(max_seconds=seconds)
+    )
+    print(
+        f"(trained a default GRU on {len(text):,} keys of {name} in {time.perf_counter() - started:.0f}s, "
+        f"{outcome.result.epochs_run} epochs)",
+        flush=True,
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys", type=int, default=2000, help="keys played on the synthetic streams")
+    parser.add_argument("--train-seconds", type=float, default=90.0, help="training budget per trained model")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    demo = load_checkpoint(DEMO_MODEL)
+    compare("demo persona (SYNTHETIC masher, new seed)", DEMO_MODEL, demo.fit_text, simulate("masher", args.keys, 4242))
+    with tempfile.TemporaryDirectory() as folder:
+        if LICENCE.exists():
+            text = read_corpus(LICENCE)
+            parts = split_text(text, 0.1, 0.2)
+            model = train(parts.train + parts.val, "gpl3", folder, args.train_seconds)
+            compare("GPL-3 (human-written text)", model, parts.train + parts.val, parts.test)
+        else:
+            print(f"\n(skipping GPL-3: {LICENCE} is not on this machine)")
+        first = simulate("roller", 700, 11)
+        model = train(first, "first-session", folder, args.train_seconds)
+        compare("first session (700 SYNTHETIC roller keys)", model, first, simulate("roller", args.keys, 12))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The one predictor play, eval and the end-of-training test all replay keys through.
+
+A checkpoint holds a network and the keys it was fitted on; this builds the experts around them, the mixer over
+them, and the calibration of the confidence shown on top. Nothing here was chosen on validation keys: the mixer
+learns, key by key, which expert reads this player, and the calibrator how often guesses like this one hit.
+
+    network      the trained network (adaptive: dynamic evaluation, one SGD step every few keys)
+    cache        the network with a vote of this game's moments most like now (adaptive only)
+    memory       the network with a vote of the fitted moments most like now (when the checkpoint keeps its keys)
+    ngram        a variable-order n-gram of the fitted keys (adaptive: and of the player's)
+    player       a variable-order n-gram of the player's keys alone, from the first key (adaptive only)
+    copy         the fragment the player is repeating from the last few hundred keys (adaptive only)
+    geometry     where the next key sits on the keyboard relative to the last (predictors/geometry.py), from the
+                 fitted keys (adaptive: and the player's)
+
+Frozen (adaptive=False), no expert learns from the keys it is shown; the mixer's few weights and the calibrator
+still do (that is how it knows whom to trust).
+"""
+
+from __future__ import annotations
+
+from keytui.keyboard import layout_or_default
+from keytui.predictors.base import Predictor
+from keytui.predictors.cache import NeuralCachePredictor
+from keytui.predictors.calibration import CalibratedPredictor
+from keytui.predictors.geometry import GeometryPredictor
+from keytui.predictors.match import MatchPredictor
+from keytui.predictors.memory import MemoryPredictor
+from keytui.predictors.mixer import MixturePredictor
+from keytui.predictors.neural import NeuralPredictor
+from keytui.predictors.ngram import NGramPredictor
+
+MEMORY_KEYS = 50_000  # the newest fitted keys the memory keeps: bounds its build time at load and each vote
+
+
+def memory_allowed(meta: dict) -> bool:
+    """Whether the checkpoint lets the memory of its fitted keys be an expert (`keytui train --no-memory` says no).
+    Checkpoints from before the mixer saved the weight training chose; the mixer now weighs it, so they say yes."""
+    saved = meta.get("memory")
+    return not (isinstance(saved, dict) and saved.get("expert") is False)
+
+
+def build_experts(
+    checkpoint, *, adaptive: bool, memory: bool | None = None, layout: str | None = None
+) -> dict[str, Predictor]:
+    """The experts for `checkpoint`, by name, in the order the mixer must show them each key (the network first:
+    the cache and the memory read its output). `memory`: None follows the checkpoint's metadata; `layout`: the
+    keyboard the player types on (None: the checkpoint's)."""
+    network = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive)
+    experts: dict[str, Predictor] = {"network": network}
+    if adaptive:
+        experts["cache"] = NeuralCachePredictor(network)
+    if memory is None:
+        memory = memory_allowed(checkpoint.meta)
+    store = _memory(checkpoint) if memory else None
+    if store is not None:
+        experts["memory"] = MemoryPredictor(network, store)
+    experts["ngram"] = NGramPredictor(checkpoint.fit_text, adaptive=adaptive)
+    if adaptive:
+        experts["player"] = NGramPredictor(max_order=4)
+        experts["copy"] = MatchPredictor()
+    layout = layout_or_default(layout or checkpoint.meta.get("layout"))
+    experts["geometry"] = GeometryPredictor(checkpoint.fit_text, layout=layout, adaptive=adaptive)
+    return experts
+
+
+def build_predictor(
+    checkpoint,
+    *,
+    adaptive: bool,
+    memory: bool | None = None,
+    layout: str | None = None,
+    calibrated: bool = True,
+) -> Predictor:
+    """The predictor for a game, an eval or a test score: the mixture of `build_experts`, calibrated."""
+    experts = build_experts(checkpoint, adaptive=adaptive, memory=memory, layout=layout)
+    copy = experts.get("copy")
+    # As in PAQ, the length of the repeat the player is in selects the weight set: in a long repeat the copy expert
+    # (and the cache) deserve more trust than the same experts get between repeats.
+    context = match_length_context(copy) if isinstance(copy, MatchPredictor) else None
+    mixture = MixturePredictor(experts, context=context)
+    mixture.name = "model"
+    mixture.adaptive = adaptive  # whether its experts learn from the player (the mixer's weights always do)
+    return CalibratedPredictor(mixture) if calibrated else mixture
+
+
+def match_length_context(copy: MatchPredictor):
+    """Weight sets by the copy expert's current match: none, 1-2 keys, 3-4, 5 or more."""
+    return lambda mixture: min(3, (copy.length + 1) // 2)
+
+
+def _memory(checkpoint):
+    from keytui.memory import KeyMemory
+
+    text = checkpoint.fit_text[-MEMORY_KEYS:]
+    if len(text) < 2:
+        return None
+    ids = checkpoint.vocab.encode(text)
+    return KeyMemory.build(checkpoint.model, ids, len(checkpoint.vocab) - 1)
