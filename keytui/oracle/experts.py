@@ -39,16 +39,18 @@ class ExpertSpec:
     alpha: float = 0.4  # additive smoothing: probabilities are (count + alpha) / (total + k * alpha)
 
 
-def default_experts() -> tuple[ExpertSpec, ...]:
-    specs = [ExpertSpec(f"keys-{order}", "keys", order) for order in range(0, 7)]
-    specs += [ExpertSpec(f"moves-{order}", "moves", order) for order in range(1, 9)]
-    specs += [ExpertSpec(f"run+moves-{order}", "run", order) for order in (0, 2)]
-    specs += [ExpertSpec(f"keys-{order}-recent", "keys", order, decay=0.9) for order in (0, 1, 3)]
-    specs += [ExpertSpec(f"moves-{order}-recent", "moves", order, decay=0.9) for order in (1, 2, 4)]
-    specs += [ExpertSpec(f"moves-{order}-fast", "moves", order, decay=0.7, alpha=0.2) for order in (3, 6)]
-    specs += [ExpertSpec(f"everyone-keys-{order}", "keys", order, shared=True) for order in (1, 3, 5)]
-    specs += [ExpertSpec(f"everyone-moves-{order}", "moves", order, shared=True) for order in (1, 2, 3, 4, 6)]
-    specs += [ExpertSpec("everyone-run+moves-2", "run", 2, shared=True)]
+def default_experts(alpha: float = 0.4, shared: bool = True, recent: bool = True) -> tuple[ExpertSpec, ...]:
+    specs = [ExpertSpec(f"keys-{order}", "keys", order, alpha=alpha) for order in range(0, 7)]
+    specs += [ExpertSpec(f"moves-{order}", "moves", order, alpha=alpha) for order in range(1, 9)]
+    specs += [ExpertSpec(f"run+moves-{order}", "run", order, alpha=alpha) for order in (0, 2)]
+    if recent:
+        specs += [ExpertSpec(f"keys-{order}-recent", "keys", order, decay=0.9) for order in (0, 1, 3)]
+        specs += [ExpertSpec(f"moves-{order}-recent", "moves", order, decay=0.9) for order in (1, 2, 4)]
+        specs += [ExpertSpec(f"moves-{order}-fast", "moves", order, decay=0.7, alpha=0.2) for order in (3, 6)]
+    if shared:
+        specs += [ExpertSpec(f"everyone-keys-{order}", "keys", order, shared=True) for order in (1, 3, 5)]
+        specs += [ExpertSpec(f"everyone-moves-{order}", "moves", order, shared=True) for order in (1, 2, 3, 4, 6)]
+        specs += [ExpertSpec("everyone-run+moves-2", "run", 2, shared=True)]
     return tuple(specs)
 
 

@@ -1,11 +1,19 @@
-"""The few-key predictor: the experts of keytui/oracle/experts.py mixed in the log domain, weights learned online.
+"""The few-key predictor: the experts of keytui/oracle/experts.py, combined in two layers learned online.
+
+1. Per player, a Bayesian vote: each expert's weight is exp(sharpness x its log-likelihood of this player's
+   presses), the evidence fading by `bayes_memory` per press (about the last 100 presses count), so within a few
+   dozen presses the experts that read this player lead, and a player who changes strategy is followed. Reset for
+   each new player. This is what picks the right context length for each player (the "best order" an order-k oracle
+   has to fix in advance).
+2. The experts and that vote mixed in the log domain, weights learned across players by the log-loss gradient:
 
     p(x) = exp(sum_i w_i log p_i(x)) / Z,   after key y:  w_i += lr * g_i / rms(g_i),  g_i = log p_i(y) - E_p[log p_i]
 
-the same geometric mixing and log-loss gradient as the full-keyboard game's mixer (keytui/predictors/mixer.py).
-A weight set is chosen by how far into the present player's game we are (first presses, a few dozen, a few hundred,
-more), since which experts to trust changes as the player's own counts fill up: at first the shared experts (what
-earlier players did) and the short contexts, later the player's long contexts.
+   the same geometric mixing and gradient as the full-keyboard game's mixer (keytui/predictors/mixer.py), computed
+   for all experts at once (that mixer calls each expert object in turn: about 20 us an expert, too slow for ~40
+   experts under the 1 ms budget). A weight set is chosen by how far into the present player's game we are (first
+   presses, a few dozen, a few hundred, more), since which experts to trust changes as the player's own counts fill
+   up: at first the shared experts (what earlier players did) and the short contexts, later the player's own.
 
 Players are played one after another on one machine: `new_player()` empties the player's own tables and keeps the
 shared ones and the mixer's weights, so what was learned from earlier players is the prior for the next, and the
@@ -34,7 +42,10 @@ class FewKeyPredictor(Predictor):
         *,
         experts: tuple[ExpertSpec, ...] | None = None,
         learning_rate: float = 0.002,
-        initial_weight: float = 0.03,
+        initial_weight: float = 0.005,
+        bayes_weight: float = 1.0,
+        bayes_memory: float = 0.99,
+        bayes_sharpness: float = 2.0,
     ) -> None:
         super().__init__()
         self.keys = list(keys)
@@ -42,17 +53,23 @@ class FewKeyPredictor(Predictor):
         self.bank = ExpertBank(len(keys), experts or default_experts())
         count = len(self.bank.names)
         self.learning_rate = learning_rate
-        self._weights = np.full((len(STAGES) + 1, count), initial_weight)
-        self._square = np.ones((len(STAGES) + 1, count))
+        self.bayes_memory = bayes_memory
+        self._evidence = np.zeros(count)  # each expert's log-likelihood of this player's presses, fading
+        start = np.full(count + 1, initial_weight)
+        start[-1] = bayes_weight
+        self._weights = np.tile(start, (len(STAGES) + 1, 1))
+        self._square = np.ones((len(STAGES) + 1, count + 1))
+        self.bayes_sharpness = bayes_sharpness
         self._step: tuple[int, np.ndarray, np.ndarray] | None = None
         self.players = 0
 
     @property
     def names(self) -> list[str]:
-        return self.bank.names
+        return [*self.bank.names, "bayes"]
 
     def new_player(self) -> None:
         self.bank.new_player()
+        self._evidence[:] = 0.0
         self._step = None
         self.players += 1
 
@@ -66,7 +83,10 @@ class FewKeyPredictor(Predictor):
     def _current(self) -> tuple[int, np.ndarray, np.ndarray]:
         if self._step is None:
             k = len(self.keys)
-            log_probs = np.log((1 - FLOOR) * self.bank.probs() + FLOOR / k)
+            experts = self.bank.probs()
+            trust = np.exp(self.bayes_sharpness * (self._evidence - self._evidence.max()))
+            bayes = (trust / trust.sum()) @ experts
+            log_probs = np.log((1 - FLOOR) * np.vstack([experts, bayes]) + FLOOR / k)
             stage = self._stage()
             mixed = self._weights[stage] @ log_probs
             mixed = np.exp(mixed - mixed.max())
@@ -85,7 +105,10 @@ class FewKeyPredictor(Predictor):
         square = self._square[stage]
         square *= 0.99
         square += 0.01 * gradient**2
-        self._weights[stage] += self.learning_rate * gradient / (np.sqrt(square) + 1e-3)
+        step = gradient / (np.sqrt(square) + 1e-3)
+        self._weights[stage] += self.learning_rate * step
+        self._evidence *= self.bayes_memory
+        self._evidence += log_probs[:-1, index]
         self.bank.observe(index)
         self._step = None
 
