@@ -3,8 +3,9 @@
 Streams: held-out seeds of every original persona and of random typists on every layout (SYNTHETIC typists, see
 keytui/simulate.py), 3,000 keys each. The limit is the simulator's exact oracle: the expected hit rate of always
 guessing the most likely key of the true next-key distribution given the typist's hidden state, and that
-distribution's entropy (bits/key). For typists without motifs the keys-only Bayes filter shows what reading the keys
-alone can reach. Every predictor starts from nothing and learns from the keys it is shown, as in a first game.
+distribution's entropy (bits/key). For typists that do not replay fragments of their recent keys, the keys-only Bayes
+filter shows what reading the keys alone can reach. Every predictor starts from nothing and learns from the keys it
+is shown, as in a first game.
 
     python -m benchmarks.bench_limit [--keys 3000] [--random 6]
 
@@ -106,8 +107,11 @@ def streams(keys: int, randoms: int) -> list[Stream]:
     for i in range(randoms):
         layout = LAYOUTS[i % len(LAYOUTS)]
         seed = HELD_OUT_SEED + 1 + i
-        typist = random_typist(seed, layout, motifs=i % 2 == 0)  # every other one without motifs: Bayes-exact
-        label = f"random-{seed} {layout}{'' if typist.filterable else ' +motifs'}"
+        typist = random_typist(seed, layout, motifs=i % 2 == 0)  # every other one without motifs
+        habits = (" +motifs" if typist.params.motifs and typist.params.motif else "") + (
+            " +replays" if typist.params.copy else ""
+        )
+        label = f"random-{seed} {layout}{habits}"
         bayes = BayesFilter(typist) if typist.filterable else None
         found.append(Stream(label, layout, simulate_with_oracle(typist, keys, seed), bayes))
     return found

@@ -14,8 +14,9 @@ hidden state (which hand it is on, its mode, how far into a motif it is), becaus
 distribution. `simulate_with_oracle()` returns those distributions with the text, so a benchmark can report "the best
 any predictor could do": the expected hit rate of always guessing the oracle's most likely key, and its entropy in
 bits per key. That limit knows the hidden state, which no predictor reading keys can; for typists whose hidden state
-is a small finite set (a random typist without motifs: mode x hand), `BayesFilter` is the exact keys-only optimum
-(an HMM forward filter), and the gap between the two says how much the hidden state is worth.
+is a small finite set (a random typist that does not replay fragments of its recent keys: mode x hand x position in a
+favourite motif), `BayesFilter` is the exact keys-only optimum (an HMM forward filter), and the gap between the two
+says how much the hidden state is worth. The original personas replay recent fragments: no filter for them.
 """
 
 from __future__ import annotations
@@ -310,8 +311,9 @@ class Typist:
 
     @property
     def filterable(self) -> bool:
-        """Whether `BayesFilter` is exact for this typist (its hidden state is mode x hand, nothing more)."""
-        return not self.params.motifs and self.params.copy == 0
+        """Whether `BayesFilter` is exact for this typist (its hidden state is mode x hand x motif position: it does
+        not replay fragments of its recent keys)."""
+        return self.params.copy == 0
 
     def describe(self) -> str:
         p = self.params
@@ -452,7 +454,8 @@ def _draw(probs: np.ndarray, u: float, cache: dict, tag) -> int:
 
 def random_typist(seed: int, layout: str | None = DEFAULT_LAYOUT, *, motifs: bool = True) -> Typist:
     """A typist with habits drawn at random over wide ranges (seeded: the same seed gives the same typist).
-    `layout=None` draws the layout too; `motifs=False` gives a typist `BayesFilter` is exact for."""
+    `layout=None` draws the layout too; `motifs=False`: no motifs and no replays (`BayesFilter` is exact for any
+    typist without replays)."""
     rng = random.Random(seed)
     layout = layout or rng.choice(LAYOUTS)
     board = get_layout(layout)
@@ -562,29 +565,43 @@ def simulate_with_oracle(typist: str | Typist, keys: int, seed: int = 0, layout:
 
 
 class BayesFilter:
-    """The best a predictor that reads only the keys can do against a filterable `Typist` (no motifs): an exact
-    forward filter over its hidden state (mode x hand), with the typist's own parameters. A `Predictor` in shape
-    (keys, probs(), observe()), without importing the predictors package."""
+    """The best a predictor that reads only the keys can do against a filterable `Typist` (favourite motifs allowed,
+    replays of recent fragments not): an exact forward filter over its hidden state, mode x hand x where it is in a
+    motif, with the typist's own parameters. A `Predictor` in shape (keys, probs(), observe()), without importing the
+    predictors package."""
 
     name = "bayes"
 
     def __init__(self, typist: Typist) -> None:
         if not typist.filterable:
-            raise ValueError("the Bayes filter is exact only for typists without motifs or replays")
+            raise ValueError("the Bayes filter is exact only for typists that do not replay recent fragments")
         self.typist = typist
         self.keys = list(typist.keys)
-        modes = len(typist.params.modes)
-        self.belief = np.full((modes, 2), 1.0 / (2 * modes))  # P(mode, hand | keys so far)
+        # motif positions: state 0 is "no motif under way"; state q > 0 means the next key is motif_key[q]
+        self.motif_key = [-1]
+        self.motif_next = [0]
+        self.motif_start: list[tuple[int, int]] = []  # per motif: its first key, the state after it
+        for ids in typist.motif_ids:
+            first_state = len(self.motif_key)
+            for position in range(1, len(ids)):
+                self.motif_key.append(int(ids[position]))
+                self.motif_next.append(len(self.motif_key) if position + 1 < len(ids) else 0)
+            self.motif_start.append((int(ids[0]), first_state if len(ids) > 1 else 0))
+        modes, states = len(typist.params.modes), len(self.motif_key)
+        self.belief = np.zeros((modes, 2, states))  # P(mode, hand, motif state | keys so far)
+        self.belief[:, :, 0] = 1.0 / (2 * modes)
         self.last = self.before = -1
         self.run = 0
         self.n = 0
-        self._probs, self._split = self._predict()
+        self._probs, self._split, self._motif_weight = self._predict()
 
-    def _predict(self) -> tuple[np.ndarray, np.ndarray]:
-        """The next key's distribution, and per (mode, hand before, hand after) the joint P(key, hand after)."""
+    def _predict(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The next key's distribution; per (mode, hand before, hand after) the joint P(key, hand after) when no
+        motif is under way and none starts; and the chance of starting each motif."""
         t = self.typist
         modes = len(t.params.modes)
         split = np.zeros((modes, 2, 2, len(self.keys)))
+        motif_weight = 0.0
         for m in range(modes):
             for h in range(2):
                 stay = np.zeros(len(self.keys))
@@ -595,11 +612,18 @@ class BayesFilter:
                         a = t.params.modes[m].alternate
                         stay += w * (1 - a) * t.pool[m, h]
                         split[m, h, 1 - h] += w * a * t.pool[m, 1 - h]
+                    elif what == "motif":
+                        motif_weight = w / len(self.motif_start)  # the same in every mode and hand
                     else:
                         stay += w * t._vector(what, m, h, self.last, np.ones(1))
                 split[m, h, h] += stay
-        probs = np.einsum("mh,mhgk->k", self.belief, split)
-        return probs / probs.sum(), split
+        idle = self.belief[:, :, 0]
+        probs = np.einsum("mh,mhgk->k", idle, split)
+        for first, _ in self.motif_start:
+            probs[first] += motif_weight * idle.sum()
+        busy = self.belief[:, :, 1:].sum(axis=(0, 1))
+        np.add.at(probs, np.array(self.motif_key[1:], dtype=np.int64), busy)
+        return probs / probs.sum(), split, motif_weight
 
     def probs(self) -> np.ndarray:
         return self._probs
@@ -609,9 +633,17 @@ class BayesFilter:
         k = t.index.get(key)
         if k is None:
             return  # not a key this typist can type: no evidence
-        joint = np.einsum("mh,mhg->mg", self.belief, self._split[:, :, :, k])  # P(mode, hand after, key)
-        total = joint.sum()
-        belief = joint / total if total > 0 else np.full_like(joint, 1.0 / joint.size)
+        belief = np.zeros_like(self.belief)
+        idle = self.belief[:, :, 0]
+        belief[:, :, 0] = np.einsum("mh,mhg->mg", idle, self._split[:, :, :, k])
+        for first, state in self.motif_start:
+            if first == k:
+                belief[:, :, state] += idle * self._motif_weight
+        for state in range(1, len(self.motif_key)):
+            if self.motif_key[state] == k:
+                belief[:, :, self.motif_next[state]] += self.belief[:, :, state]
+        total = belief.sum()
+        belief = belief / total if total > 0 else np.full_like(belief, 1.0 / belief.size)
         modes = len(t.params.modes)
         if modes > 1:  # the mode may change after each key
             s = t.params.switch
@@ -620,7 +652,7 @@ class BayesFilter:
         self.before, self.last = self.last, k
         self.run = 0 if k == t.space_id else self.run + 1
         self.n += 1
-        self._probs, self._split = self._predict()
+        self._probs, self._split, self._motif_weight = self._predict()
 
 
 def with_layout(params: TypistParams, layout: str) -> TypistParams:

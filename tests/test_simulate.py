@@ -125,6 +125,27 @@ def test_bayes_filter_reads_the_hidden_state_from_the_keys(seed):
     assert bits < unigram_bits - 0.3
 
 
+def test_bayes_filter_follows_favourite_motifs_exactly():
+    typist = random_typist(0, layout="dvorak")
+    assert typist.params.motifs and typist.params.motif > 0 and typist.filterable
+    trace = simulate_with_oracle(typist, 3000, seed=1)
+    bayes = BayesFilter(typist)
+    typed, squares, hits, best = [], [], [], []
+    for key in trace.text:
+        probs = bayes.probs()
+        column = typist.index[key]
+        typed.append(probs[column])
+        squares.append((probs**2).sum())
+        hits.append(probs.argmax() == column)
+        best.append(probs.max())
+        bayes.observe(key)
+    # the keys-only predictive distribution is the true one given the keys: calibrated like the oracle
+    assert min(typed) > 0
+    assert np.mean(typed) == pytest.approx(np.mean(squares), abs=0.03)
+    assert np.mean(hits) == pytest.approx(np.mean(best), abs=0.03)
+    assert np.mean(best) <= trace.limit_hit_rate() + 0.01  # knowing only the keys is worth less than the state
+
+
 def test_bayes_filter_refuses_typists_it_is_not_exact_for():
     typist = next(random_typist(s) for s in range(50) if not random_typist(s).filterable)
     with pytest.raises(ValueError):
