@@ -97,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="a character and its shifted twin (a/A, 1/!) share their key cap's weights (default: on)",
     )
+    train.add_argument(
+        "--from",
+        dest="from_model",
+        metavar="MODEL",
+        help="fine-tune this model (name or path; default: the shipped prior, demo, pretrained on synthetic typists)",
+    )
+    train.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train a new network from random weights instead of fine-tuning the pretrained prior",
+    )
     train.add_argument("--headless", action="store_true", help="print progress lines instead of opening the screen")
     train.add_argument(
         "--layout", choices=LAYOUTS, help="the keyboard layout the corpus was typed on (default: the corpus's)"
@@ -274,7 +285,40 @@ def cmd_record(args) -> int:
     return 0
 
 
-def _train_settings(args) -> tuple[dict, object]:
+MODEL_SHAPE_FLAGS = (
+    ("arch", "--arch"),
+    ("hidden", "--hidden"),
+    ("layers", "--layers"),
+    ("embedding", "--embedding"),
+    ("dropout", "--dropout"),
+    ("share_key_caps", "--share-key-caps"),
+)
+
+
+def _train_start(args, ws) -> Path | None:
+    """The model to fine-tune (None: train from scratch). Flags that shape a new network need --from-scratch."""
+    from keytui.prior import PRIOR_PATH
+
+    if args.from_scratch:
+        if args.from_model:
+            raise KeytuiError("choose one of --from MODEL and --from-scratch")
+        return None
+    shaping = [flag for name, flag in MODEL_SHAPE_FLAGS if getattr(args, name) is not None]
+    if args.preset == "reference":
+        shaping.insert(0, "--preset reference")
+    if shaping:
+        raise KeytuiError(
+            f"{shaping[0]} sets up a new network: add --from-scratch (fine-tuning keeps the network it starts from)"
+        )
+    if args.from_model:
+        return ws.checkpoint_path(args.from_model)
+    if not PRIOR_PATH.is_file():
+        raise KeytuiError("the shipped pretrained model is missing; reinstall keytui or train with --from-scratch")
+    return PRIOR_PATH
+
+
+def _train_settings(args, fine_tune: bool = False) -> tuple[dict, object]:
+    from keytui.prior import fine_tune_config
     from keytui.training import REFERENCE_MODEL, REFERENCE_TRAINING, TrainConfig, with_overrides
 
     model = dict(REFERENCE_MODEL) if args.preset == "reference" else {}
@@ -289,6 +333,8 @@ def _train_settings(args) -> tuple[dict, object]:
         if value is not None:
             model[key] = value
     base = REFERENCE_TRAINING if args.preset == "reference" else TrainConfig()
+    if fine_tune:
+        base = fine_tune_config(base)
     config = with_overrides(
         base,
         objective=args.objective,
@@ -313,10 +359,12 @@ def _train_settings(args) -> tuple[dict, object]:
 
 def cmd_train(args) -> int:
     from keytui.corpus import read_corpus
+    from keytui.prior import PRIOR_PATH
 
-    model_settings, config = _train_settings(args)
     memory_expert = args.memory is not False
     ws = _workspace(args).ensure()
+    prior = _train_start(args, ws)
+    model_settings, config = _train_settings(args, fine_tune=prior is not None)
     corpus_path = ws.corpus_path(args.corpus)
     if corpus_path.suffix == ".safetensors":
         raise KeytuiError(f"{corpus_path.name} is a model, not a corpus")
@@ -339,15 +387,33 @@ def cmd_train(args) -> int:
             train_config=config,
             layout=layout,
             memory_expert=memory_expert,
+            start_from="scratch" if prior is None else "prior" if prior == PRIOR_PATH else str(prior),
         )
         return 0
     return _train_headless(
-        text, corpus_path.stem, out, model_settings, config, memory_expert, as_json=args.json, layout=layout
+        text,
+        corpus_path.stem,
+        out,
+        model_settings,
+        config,
+        memory_expert,
+        as_json=args.json,
+        layout=layout,
+        prior=prior,
     )
 
 
 def _train_headless(
-    text, corpus_name, out, model_settings, config, memory_expert: bool, *, as_json: bool, layout: str
+    text,
+    corpus_name,
+    out,
+    model_settings,
+    config,
+    memory_expert: bool,
+    *,
+    as_json: bool,
+    layout: str,
+    prior: Path | None,
 ) -> int:
     import threading
 
@@ -377,6 +443,12 @@ def _train_headless(
                 f"refitting on train + validation ({event.keys} keys) for {event.epochs} epochs", file=log, flush=True
             )
 
+    if prior is not None:
+        from keytui.checkpoint import read_metadata
+
+        kind = read_metadata(prior).get("kind")
+        about = f" ({kind})" if kind else ""
+        print(f"fine-tuning {prior.stem}{about}; --from-scratch to start afresh", file=log)
     cancel = threading.Event()
     outcome = fit_and_save(
         text,
@@ -388,6 +460,7 @@ def _train_headless(
         cancel=cancel,
         layout=layout,
         memory_expert=memory_expert,
+        prior=prior,
     )
     result = outcome.result
     if outcome.checkpoint is None:
@@ -395,6 +468,7 @@ def _train_headless(
     summary = {
         "checkpoint": str(outcome.checkpoint),
         "layout": layout,
+        "from": prior.stem if prior is not None else None,
         "stopped": result.stopped,
         "epochs": result.epochs_run,
         "best_epoch": result.best_epoch,
@@ -633,6 +707,7 @@ def cmd_simulate(args) -> int:
 
 def cmd_list(args) -> int:
     from keytui.checkpoint import read_metadata
+    from keytui.prior import PRIOR_KIND
 
     ws = _workspace(args)
     print(f"workspace: {ws.root}")
@@ -644,7 +719,13 @@ def cmd_list(args) -> int:
         try:
             meta = read_metadata(path)
             test = meta.get("metrics", {}).get("test", {})
-            detail = f"{meta['model']['arch']:10s} corpus {meta.get('corpus', {}).get('name', '?')}"
+            kind = meta.get("kind")  # "pretrained on synthetic typists", "fine-tuned from demo"
+            if kind == PRIOR_KIND:
+                detail = f"{meta['model']['arch']:10s} {kind}"
+            else:
+                detail = f"{meta['model']['arch']:10s} corpus {meta.get('corpus', {}).get('name', '?')}"
+                if kind:
+                    detail += f", {kind}"
             if test:
                 detail += f", test hit {test.get('accuracy', 0):.1%}"
         except KeytuiError as exc:

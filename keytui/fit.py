@@ -1,5 +1,7 @@
 """From a corpus to a saved checkpoint: what `keytui train` and the train screen both run.
 
+Given a `prior` (the shipped pretrained model, or any keytui model), the network starts from its weights and keeps
+its vocabulary and settings (fine-tuning); without one, a new network is trained from random weights.
 The best weights so far are saved every time validation improves, so a cancel, a Ctrl-C or a crash leaves the best
 checkpoint on disk. At the end the test split is scored for the network alone (training's own figure), for the
 predictor play and eval use (keytui/predictors/factory.py: the experts around the network and the mixer), frozen and
@@ -14,10 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keytui.checkpoint import Checkpoint, save_checkpoint
+from keytui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from keytui.corpus import corpus_hash
+from keytui.errors import KeytuiError
 from keytui.keyboard import DEFAULT_LAYOUT
-from keytui.models import ModelConfig
+from keytui.models import ModelConfig, use_layout
 from keytui.predictors import MajorityPredictor, NGramPredictor, replay
 from keytui.predictors.factory import build_predictor
 from keytui.training import (
@@ -52,16 +55,13 @@ def fit_and_save(
     cancel: threading.Event | None = None,
     layout: str = DEFAULT_LAYOUT,
     memory_expert: bool = True,
+    prior: Path | None = None,
 ) -> FitOutcome:
     """Train on `text`, save the best model to `out_path` and score the test keys. `layout` (the corpus's keyboard)
     goes into its metadata, and `memory_expert`: whether play may let a memory of the fitted keys vote (the mixer
     decides how much it counts)."""
     check_corpus_size(text, train_config, corpus_name)
     split = split_text(text, train_config.test_fraction, train_config.val_fraction)
-    vocab = Vocab.from_text(text)
-    model_config = ModelConfig(vocab_size=len(vocab), **model_settings)
-    trainer = Trainer(model_config, train_config, vocab, split)
-    fit_text = split.train + split.val
     base_meta = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "corpus": {"name": corpus_name, "sha256": corpus_hash(text), "keys": len(text)},
@@ -70,6 +70,23 @@ def fit_and_save(
         "training": train_config.to_json(),
         "memory": {"expert": memory_expert},
     }
+    if prior is None:
+        vocab = Vocab.from_text(text)
+        model_config = ModelConfig(vocab_size=len(vocab), **model_settings)
+        trainer = Trainer(model_config, train_config, vocab, split)
+    else:
+        if model_settings:
+            raise KeytuiError(
+                f"fine-tuning keeps the network of {Path(prior).stem}; model settings "
+                f"({', '.join(sorted(model_settings))}) need training from scratch"
+            )
+        start = load_checkpoint(prior)
+        vocab = start.vocab  # keys it does not know map to the unknown token, as for any model
+        use_layout(start.model, vocab.tokens, layout)  # geometry learnt on every layout, read on this corpus's
+        trainer = Trainer(start.config, train_config, vocab, split, initial=start.model)
+        base_meta["prior"] = prior_summary(start)
+        base_meta["kind"] = f"fine-tuned from {start.label}"
+    fit_text = split.train + split.val
     saved = False
 
     def meta_for(history: list[EpochDone], **extra) -> dict:
@@ -110,6 +127,17 @@ def fit_and_save(
     if on_event is not None:
         on_event(TrainingFinished(result))
     return FitOutcome(result, out_path if saved else None, baselines, predictor)
+
+
+def prior_summary(start) -> dict:
+    """What a fine-tuned model says about where it started (shown by `keytui list`)."""
+    meta = start.meta
+    corpus = meta.get("corpus") if isinstance(meta.get("corpus"), dict) else {}
+    return {
+        "name": start.label,
+        "kind": str(meta.get("kind") or f"trained on corpus {corpus.get('name', '?')}"),
+        "created": meta.get("created"),
+    }
 
 
 def test_baselines(fit_text: str, test_text: str) -> dict[str, dict]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from keytui.errors import KeytuiError
-from keytui.keyboard import is_shifted, key_cap
+from keytui.keyboard import LAYOUTS, get_layout, is_shifted, key_cap
 
 ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
 
@@ -37,12 +37,22 @@ class ModelConfig:
     # A character and its shifted twin (a / A, 1 / !) share the key cap's input and output weights, so what is
     # learnt about `the` helps with `THE`. Needs an embedding: off for gru-onehot, which stays the reference's.
     share_key_caps: bool = True
+    # Each key's input embedding gets a learned linear map of where the key sits on the keyboard `layout`
+    # (keytui/keyboard.py feature vectors), and each logit the top layer's preference for keys with those features:
+    # what is learnt about one key carries over to its row, finger and hand, and to other layouts. Needs an
+    # embedding; off for checkpoints from before.
+    key_geometry: bool = False
+    layout: str = "qwerty"
 
     def __post_init__(self) -> None:
         if self.arch == "gru-onehot":
             object.__setattr__(self, "share_key_caps", False)
-        if not isinstance(self.share_key_caps, bool):
-            raise KeytuiError(f"model setting share_key_caps must be true or false, not {self.share_key_caps!r}")
+            object.__setattr__(self, "key_geometry", False)
+        for name in ("share_key_caps", "key_geometry"):
+            if not isinstance(getattr(self, name), bool):
+                raise KeytuiError(f"model setting {name} must be true or false, not {getattr(self, name)!r}")
+        if not isinstance(self.layout, str) or self.layout not in LAYOUTS:
+            raise KeytuiError(f"model setting layout must be one of {', '.join(LAYOUTS)}, not {self.layout!r}")
         if self.arch not in ARCHITECTURES:
             raise KeytuiError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
         for name in ("vocab_size", "hidden_size", "num_layers", "attn_window"):
@@ -96,6 +106,9 @@ class KeyModel(nn.Module):
         features = 2 * H if self.attention else H
         self.head = nn.Linear(features, V)
         self.key_caps: KeyCaps | None = KeyCaps(V, E, features, keys) if config.share_key_caps else None
+        self.key_geometry: KeyGeometry | None = None
+        if config.key_geometry:
+            self.key_geometry = KeyGeometry(V, E, features, keys, config.layout)
 
     @property
     def is_lstm(self) -> bool:
@@ -105,14 +118,20 @@ class KeyModel(nn.Module):
         if self.embedding is None:
             return F.one_hot(idx, self.config.vocab_size).float()  # (B, T, V)
         x = self.embedding(idx)  # (B, T, E)
-        return x if self.key_caps is None else x + self.key_caps.embed(idx)
+        if self.key_caps is not None:
+            x = x + self.key_caps.embed(idx)
+        if self.key_geometry is not None:
+            x = x + self.key_geometry.embed(idx)
+        return x
 
     def logits(self, out: torch.Tensor) -> torch.Tensor:
         """The top layer's output (..., F) -> logits over the next key (..., V)."""
         logits = self.head(out)
-        if self.key_caps is None or not self.key_caps.moves_logits:
-            return logits
-        return logits + self.key_caps.logits(out)
+        if self.key_caps is not None and self.key_caps.moves_logits:
+            logits = logits + self.key_caps.logits(out)
+        if self.key_geometry is not None:
+            logits = logits + self.key_geometry.logits(out)
+        return logits
 
     def features(self, idx: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
         """idx (B, T) -> the top layer's output (B, T, F) that the output layer reads, and the new state."""
@@ -228,6 +247,52 @@ class KeyCaps(nn.Module):
         return self.cap_head(out)[..., self.cap_of_key] + self.shift_head(out)[..., self.shift_of_key]
 
 
+class KeyGeometry(nn.Module):
+    """Keyboard knowledge shared by every key: a linear map from a key's feature vector on the layout (position,
+    hand, finger, row, shift; keytui/keyboard.py) into its input embedding, and from the top layer's output into a
+    preference over those features that every key's logit reads. The feature table is a persistent buffer, so a
+    checkpoint keeps the table it was trained with.
+
+    `batch_features` (B, V, G), when set, replaces the table for a batch whose rows are typed on different layouts
+    (pretraining); the game and fine-tuning use the buffer."""
+
+    def __init__(
+        self, vocab_size: int, embedding_dim: int, features: int, keys: Sequence[str] | None, layout: str
+    ) -> None:
+        super().__init__()
+        keys = list(keys) if keys is not None else [str(i) for i in range(vocab_size)]
+        if len(keys) != vocab_size:
+            raise KeytuiError(f"{len(keys)} keys given for a vocabulary of {vocab_size}")
+        table = key_feature_table(keys, layout)
+        self.register_buffer("key_features", table)  # (V, G)
+        self.feature_embedding = nn.Linear(table.size(1), embedding_dim, bias=False)
+        self.feature_head = nn.Linear(features, table.size(1), bias=False)
+        self.batch_features: torch.Tensor | None = None
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        table = self.batch_features
+        if table is None:
+            return self.feature_embedding(self.key_features[idx])  # (..., E)
+        rows = torch.arange(idx.size(0), device=idx.device).unsqueeze(1)  # (B, 1)
+        return self.feature_embedding(table[rows, idx])  # (B, T, G) -> (B, T, E)
+
+    def logits(self, out: torch.Tensor) -> torch.Tensor:
+        preference = self.feature_head(out)  # (..., G)
+        if self.batch_features is None:
+            return preference @ self.key_features.T  # (..., V)
+        return torch.einsum("btg,bvg->btv", preference, self.batch_features)
+
+
+def key_feature_table(keys: Sequence[str], layout: str) -> torch.Tensor:
+    """(V, G): each vocabulary entry's feature vector on `layout`; the unknown token's is all zeros."""
+    board = get_layout(layout)
+    table = torch.tensor(board.feature_matrix([k if len(k) == 1 else " " for k in keys]), dtype=torch.float32)
+    for i, key in enumerate(keys):
+        if len(key) != 1:
+            table[i] = 0.0
+    return table
+
+
 def _keep_first_row_zero(grad: torch.Tensor) -> torch.Tensor:
     grad = grad.clone()
     grad[0] = 0
@@ -236,3 +301,14 @@ def _keep_first_row_zero(grad: torch.Tensor) -> torch.Tensor:
 
 def detach_state(state: State) -> State:
     return None if state is None else tuple(s.detach() for s in state)
+
+
+def use_layout(model: KeyModel, keys: Sequence[str], layout: str) -> None:
+    """Read the keyboard geometry of `layout` from now on (a model without geometry is left as it is): what the
+    network learnt about positions, hands and fingers carries over, each character sits where `layout` puts it."""
+    if model.key_geometry is None or model.config.layout == layout:
+        return
+    table = key_feature_table(keys, layout)  # checks the layout name
+    with torch.no_grad():
+        model.key_geometry.key_features.copy_(table)
+    model.config = replace(model.config, layout=layout)

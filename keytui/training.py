@@ -325,12 +325,27 @@ class WeightAverage:
 
 
 class Trainer:
-    def __init__(self, model_config: ModelConfig, config: TrainConfig, vocab: Vocab, split: Split) -> None:
+    """Trains a network on a split: a new one from `model_config`, or, given `initial`, a copy of that network
+    (fine-tuning a prior: `vocab` must then be the one it was trained with)."""
+
+    def __init__(
+        self,
+        model_config: ModelConfig,
+        config: TrainConfig,
+        vocab: Vocab,
+        split: Split,
+        initial: KeyModel | None = None,
+    ) -> None:
         self.config = config
         self.vocab = vocab
         self.split = split
         torch.manual_seed(config.seed)
-        self.model = KeyModel(model_config, vocab.tokens)
+        if initial is None:
+            self.model = KeyModel(model_config, vocab.tokens)
+        else:
+            if initial.config.vocab_size != len(vocab):
+                raise KeytuiError(f"the model to fine-tune reads {initial.config.vocab_size} keys, not {len(vocab)}")
+            self.model = copy.deepcopy(initial)
         self.averaged: WeightAverage | None = None
         self.train_ids = torch.tensor(vocab.encode(split.train), dtype=torch.long)
         self.val_ids = torch.tensor(vocab.encode(split.val), dtype=torch.long)

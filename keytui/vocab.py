@@ -7,6 +7,10 @@ from collections.abc import Iterable, Sequence
 from keytui.errors import KeytuiError
 
 UNKNOWN = "<unk>"  # several characters long, so it can never collide with a real key
+# The pretrained prior's fixed vocabulary, so one prior covers any player: every printable ASCII character, the line
+# break, and the other characters of the layouts keytui knows (qwertz, azerty; spelt out here so that the vocabulary
+# never changes under a saved model). A model fine-tuned from it keeps it; keys outside it map to the unknown token.
+PRIOR_KEYS = "".join(chr(c) for c in range(32, 127)) + "\n" + "£¤§¨°²´µÄÖÜßàäçèéöùü€"
 
 
 class Vocab:
@@ -24,6 +28,11 @@ class Vocab:
     @classmethod
     def from_text(cls, text: Iterable[str]) -> Vocab:
         return cls([UNKNOWN, *sorted(set(text))])
+
+    @classmethod
+    def prior(cls) -> Vocab:
+        """The pretrained prior's vocabulary (PRIOR_KEYS)."""
+        return cls([UNKNOWN, *PRIOR_KEYS])
 
     def __len__(self) -> int:
         return len(self.tokens)

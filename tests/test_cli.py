@@ -60,6 +60,7 @@ def test_train_eval_and_play_headless(home, capsys, monkeypatch, small_text):
         "--seq-len",
         "32",
         "--no-memory",
+        "--from-scratch",
         "--json",
     )
     assert code == 0, err
@@ -110,6 +111,7 @@ def test_train_text_output_and_reference_preset_validation(home, capsys, small_t
         "8",
         "--layers",
         "1",
+        "--from-scratch",
         "--headless",
     )
     assert code == 0 and "epoch   1/1" in out and "saved" in out and "baseline ngram" in out

@@ -43,7 +43,7 @@ def test_training_copies_the_corpus_layout_and_play_follows_it(home, capsys, mon
 
     set_layout(home / "corpora" / "small.txt", "colemak")
     argv = ["train", "--corpus", "small", "--out", "m", "--epochs", "1", "--hidden", str(TINY_MODEL["hidden_size"])]
-    code, out, err = run(capsys, *argv, "--layers", "1", "--seq-len", "32", "--no-memory", "--json")
+    code, out, err = run(capsys, *argv, "--layers", "1", "--seq-len", "32", "--no-memory", "--from-scratch", "--json")
     assert code == 0, err
     assert json.loads(out)["layout"] == "colemak"
     assert read_metadata(home / "checkpoints" / "m.safetensors")["layout"] == "colemak"

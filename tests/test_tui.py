@@ -8,6 +8,7 @@ import pytest
 from textual import events
 from textual.widgets import OptionList, Static
 
+from keytui.models import ModelConfig
 from keytui.paths import Workspace
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
@@ -130,6 +131,7 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
         "train",
         corpus=str(corpus),
         model_settings=TINY_MODEL,
+        start_from="scratch",
         train_config=TrainConfig(epochs=2, seq_len=32),
     )
     async with app.run_test(size=(120, 40)) as pilot:
@@ -159,6 +161,7 @@ async def test_train_screen_cancel_keeps_the_best_checkpoint(workspace, small_te
         "train",
         corpus=str(corpus),
         model_settings=TINY_MODEL,
+        start_from="scratch",
         train_config=TrainConfig(epochs=200, seq_len=32, patience=200),
     )
     async with app.run_test(size=(120, 40)) as pilot:
@@ -227,3 +230,22 @@ def test_hit_rate_axis_starts_at_zero_and_rounds_up_to_a_quarter():
     assert scale_top([0.3]) == 0.5 and scale_top([0.5]) == 0.5 and scale_top([0.99]) == 1.0
     assert bar_rows([0.0, 0.25], 2, 0.25) == [" █", " █"]
     assert bar_rows([0.125], 2, 0.25) == [" ", "█"]
+
+
+async def test_train_screen_fine_tunes_the_prior_unless_told_to_start_from_scratch(workspace, small_text):
+    from keytui.checkpoint import read_metadata
+    from keytui.prior import PRIOR_PATH, fine_tune_config
+    from keytui.training import TrainConfig
+
+    (workspace.corpora / "small.txt").write_text(small_text)
+    app = create_app(workspace, "train", corpus=str(workspace.corpora / "small.txt"), autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        hidden = screen.query_one("#hidden")
+        assert hidden.disabled and hidden.value == str(read_metadata(PRIOR_PATH)["model"]["hidden_size"])
+        assert screen.query_one("#epochs").value == str(fine_tune_config().epochs)
+        screen.query_one("#start-from").value = "scratch"
+        await pilot.pause()
+        assert not hidden.disabled and hidden.value == str(ModelConfig(vocab_size=2).hidden_size)
+        assert screen.query_one("#epochs").value == str(TrainConfig().epochs)
+        assert screen.prior_path() is None

@@ -46,6 +46,10 @@ def build_experts(
     """The experts for `checkpoint`, by name, in the order the mixer must show them each key (the network first:
     the cache and the memory read its output). `memory`: None follows the checkpoint's metadata; `layout`: the
     keyboard the player types on (None: the checkpoint's)."""
+    from keytui.models import use_layout
+
+    layout = layout_or_default(layout or checkpoint.meta.get("layout"))
+    use_layout(checkpoint.model, checkpoint.vocab.tokens, layout)  # a network with keyboard geometry reads this board
     network = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive)
     experts: dict[str, Predictor] = {"network": network}
     if adaptive:
@@ -59,7 +63,6 @@ def build_experts(
     if adaptive:
         experts["player"] = NGramPredictor(max_order=4)
         experts["copy"] = MatchPredictor()
-    layout = layout_or_default(layout or checkpoint.meta.get("layout"))
     experts["geometry"] = GeometryPredictor(checkpoint.fit_text, layout=layout, adaptive=adaptive)
     return experts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressB
 from keytui.corpus import read_corpus
 from keytui.errors import KeytuiError
 from keytui.models import ARCHITECTURES, ModelConfig
+from keytui.prior import PRIOR_PATH, fine_tune_config
 from keytui.training import (
     REFERENCE_MODEL,
     REFERENCE_TRAINING,
@@ -40,6 +42,8 @@ FIELDS = [  # (input id, label, source, key, type)
     ("patience", "patience", "train", "patience", int),
     ("average_epochs", "average over epochs", "train", "average_epochs", float),
 ]
+NETWORK_FIELDS = ("arch", "preset", *(field_id for field_id, _, source, _, _ in FIELDS if source == "model"))
+FROM_PRIOR, FROM_SCRATCH = "prior", "scratch"  # `start_from`: the shipped prior, random weights, or a model's path
 
 
 class TrainScreen(Screen):
@@ -57,14 +61,16 @@ class TrainScreen(Screen):
         autostart: bool = True,
         layout: str | None = None,
         memory_expert: bool = True,
+        start_from: str = FROM_PRIOR,
     ) -> None:
         """`layout`: the keyboard the corpus was typed on (default: what the corpus says it was)."""
         super().__init__()
         self.corpus_path = Path(corpus)
         self.keyboard_layout = layout
         self.out = out
+        self.start_from = start_from
         self.model_settings = {**DEFAULT_MODEL, **(model_settings or {})}
-        self.train_config = train_config or TrainConfig()
+        self.train_config = train_config or (TrainConfig() if start_from == FROM_SCRATCH else fine_tune_config())
         self.autostart = autostart
         self.memory_expert = memory_expert  # saved with the model: play may let the fitted keys' memory vote
         self.cancel_event = threading.Event()
@@ -78,6 +84,8 @@ class TrainScreen(Screen):
             with VerticalScroll(id="train-form"):
                 yield Label("Corpus", classes="section")
                 yield Select(self._corpus_options(), id="corpus", allow_blank=False, value=str(self.corpus_path))
+                yield Label("Start from")
+                yield Select(self._start_options(), id="start-from", allow_blank=False, value=self.start_from)
                 yield Label("Architecture")
                 yield Select(
                     [(a, a) for a in ARCHITECTURES], id="arch", value=self.model_settings["arch"], allow_blank=False
@@ -113,13 +121,58 @@ class TrainScreen(Screen):
             options.insert(0, (Content(self.corpus_path.stem), str(self.corpus_path)))
         return options
 
+    def _start_options(self) -> list[tuple[str | Content, str]]:
+        options: list[tuple[str | Content, str]] = [
+            ("pretrained (demo)", FROM_PRIOR),
+            ("random weights (from scratch)", FROM_SCRATCH),
+        ]
+        if self.start_from not in (FROM_PRIOR, FROM_SCRATCH):  # a model's name is not markup
+            options.insert(0, (Content(f"fine-tune {Path(self.start_from).stem}"), self.start_from))
+        return options
+
     def on_mount(self) -> None:
+        self._show_network_fields()
         if self.autostart:
             self.action_start()
 
+    def _show_network_fields(self) -> None:
+        """Fine-tuning keeps the network it starts from: its shape is shown, and cannot be chosen."""
+        from keytui.checkpoint import read_metadata
+
+        model = self.model_settings
+        prior = self.prior_path()
+        if prior is not None:
+            with contextlib.suppress(KeytuiError, TypeError):  # starting will say what is wrong with it
+                model = {**model, **read_metadata(prior)["model"]}
+        for field_id, _, source, key, _ in FIELDS:
+            if source == "model":
+                self.query_one(f"#{field_id}", Input).value = str(model.get(key, ""))
+        self.query_one("#arch", Select).value = model.get("arch", "gru")
+        for field_id in NETWORK_FIELDS:
+            self.query_one(f"#{field_id}").disabled = prior is not None
+
+    @on(Select.Changed, "#start-from")
+    def _start_changed(self, event: Select.Changed) -> None:
+        if self.running or event.value == self.start_from:
+            return
+        was_scratch = self.start_from == FROM_SCRATCH
+        self.start_from = str(event.value)
+        if was_scratch != (self.start_from == FROM_SCRATCH):  # the other kind of training: its default settings
+            config = TrainConfig() if self.start_from == FROM_SCRATCH else fine_tune_config()
+            for field_id, _, source, key, _ in FIELDS:
+                if source == "train":
+                    self.query_one(f"#{field_id}", Input).value = str(getattr(config, key))
+            self.train_config = config
+        self._show_network_fields()
+
+    def prior_path(self) -> Path | None:
+        if self.start_from == FROM_SCRATCH:
+            return None
+        return PRIOR_PATH if self.start_from == FROM_PRIOR else Path(self.start_from)
+
     @on(Select.Changed, "#preset")
     def _preset_changed(self, event: Select.Changed) -> None:
-        if self.running:
+        if self.running or self.start_from != FROM_SCRATCH:  # a fine-tune keeps its settings and its network
             return
         model = REFERENCE_MODEL if event.value == "reference" else DEFAULT_MODEL
         config = REFERENCE_TRAINING if event.value == "reference" else TrainConfig()
@@ -172,10 +225,16 @@ class TrainScreen(Screen):
         self.query_one("#train-status", Static).update(
             Content.from_markup("Training on [b]$corpus[/b] → $out", corpus=corpus_path.stem, out=out.name)
         )
-        self.train_worker(text, corpus_path.stem, out, model_settings, config)
+        prior = self.prior_path()
+        if prior is not None:
+            model_settings = {}  # the network is the prior's
+            self._log(f"fine-tuning {prior.stem}")
+        self.train_worker(text, corpus_path.stem, out, model_settings, config, prior)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
-    def train_worker(self, text: str, corpus_name: str, out: Path, model_settings: dict, config: TrainConfig) -> None:
+    def train_worker(
+        self, text: str, corpus_name: str, out: Path, model_settings: dict, config: TrainConfig, prior: Path | None
+    ) -> None:
         from keytui.corpus_meta import read_layout
         from keytui.fit import fit_and_save
 
@@ -194,6 +253,7 @@ class TrainScreen(Screen):
                 memory_expert=self.memory_expert,
                 cancel=self.cancel_event,
                 layout=self.keyboard_layout or read_layout(self.corpus_path),
+                prior=prior,
             )
         except KeytuiError as exc:
             self.post_message(TrainingFailed(str(exc)))

@@ -1,0 +1,172 @@
+"""The pretrained prior: reading a new typist from the first key, and fine-tuning on few keys.
+
+All typists are SYNTHETIC (keytui/simulate.py) and held out: seeds that neither the prior's pretraining nor its
+validation ever drew. Side by side in one run:
+
+1. From the first key, nothing recorded: what `keytui play` plays on the shipped prior (the mixture of experts
+   around it, adaptive), the prior's network alone adapting (dynamic evaluation), and an adaptive n-gram that starts
+   from nothing: cumulative hit rate after 100 / 300 / 1,000 / 3,000 keys, with the simulator's exact limit over
+   the same keys (expected hit of the true next-key distribution's argmax).
+2. A player with 1,000 recorded keys fine-tuning the prior (`keytui train`'s default) against today's from-scratch
+   training on 10,000 keys, and a 10,000-key fine-tune: hit rate on the 3,000 keys that follow the recording,
+   frozen and adaptive, with the n-gram fitted on the same keys and the limit.
+3. The time a 10,000-key fine-tune takes (wall and CPU seconds, torch on 2 threads).
+
+    python -m benchmarks.bench_prior [--keys 3000] [--random 4] [--typists 2] [--also OLD_MODEL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.common import DEMO_MODEL, header
+from keytui.checkpoint import load_checkpoint
+from keytui.fit import fit_and_save
+from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
+from keytui.models import use_layout
+from keytui.predictors import NGramPredictor, replay
+from keytui.predictors.factory import build_predictor
+from keytui.predictors.neural import NeuralPredictor
+from keytui.prior import fine_tune_config
+from keytui.simulate import PERSONAS, random_typist, simulate_with_oracle
+from keytui.training import TrainConfig
+
+HELD_OUT_SEED = 7_300_000  # far from pretraining's seeds (run seed x 1,000,000 upwards) and its validation's
+CHECKPOINTS = (100, 300, 1000, 3000)
+
+
+def held_out_streams(keys: int, randoms: int) -> list[tuple[str, str, object]]:
+    """(label, layout, oracle trace) for every persona and `randoms` random typists on the layouts in turn."""
+    found = [(name, DEFAULT_LAYOUT, simulate_with_oracle(name, keys, HELD_OUT_SEED)) for name in PERSONAS]
+    for i in range(randoms):
+        layout, seed = LAYOUTS[i % len(LAYOUTS)], HELD_OUT_SEED + 1 + i
+        found.append((f"random-{seed} {layout}", layout, simulate_with_oracle(random_typist(seed, layout), keys, seed)))
+    return found
+
+
+def game_player(path: Path, layout: str):
+    """What `keytui play` plays: every expert around the model, mixed online, adaptive."""
+    return build_predictor(load_checkpoint(path), adaptive=True, layout=layout)
+
+
+def network_player(path: Path, layout: str):
+    """The network alone, learning from the keys by dynamic evaluation."""
+    checkpoint = load_checkpoint(path)
+    use_layout(checkpoint.model, checkpoint.vocab.tokens, layout)
+    return NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=True)
+
+
+def cumulative(hits: list[bool]) -> list[float]:
+    return [float(np.mean(hits[:n])) for n in CHECKPOINTS if n <= len(hits)]
+
+
+def from_the_first_key(keys: int, randoms: int, also: Path | None) -> None:
+    header(f"from the first key, nothing recorded: cumulative hit rate after {', '.join(map(str, CHECKPOINTS))} keys")
+    players = {"game": game_player, "network": network_player}
+    rivals = [*players, *(["also"] if also else []), "ngram", "limit"]
+    print(f"{'stream':28s} " + "  ".join(f"{name:>23s}" for name in rivals))
+    table: dict[str, list[list[float]]] = {name: [] for name in rivals}
+    for label, layout, trace in held_out_streams(keys, randoms):
+        rows = {}
+        for name, make in players.items():
+            hits: list[bool] = []
+            replay(make(DEMO_MODEL, layout), trace.text, hits=hits)
+            rows[name] = cumulative(hits)
+        if also:
+            hits = []
+            replay(game_player(also, layout), trace.text, hits=hits)
+            rows["also"] = cumulative(hits)
+        hits = []
+        replay(NGramPredictor(), trace.text, hits=hits)
+        rows["ngram"] = cumulative(hits)
+        rows["limit"] = [trace.limit_hit_rate(0, n) for n in CHECKPOINTS if n <= len(trace.text)]
+        for name in rivals:
+            table[name].append(rows[name])
+        print(f"{label[:28]:28s} " + "  ".join(" ".join(f"{v:5.1%}" for v in rows[n]) for n in rivals), flush=True)
+    means = {name: np.mean(np.array(rows), axis=0) for name, rows in table.items()}
+    print(f"{'mean':28s} " + "  ".join(" ".join(f"{v:5.1%}" for v in means[n]) for n in rivals))
+    for name in rivals[:-1]:
+        fraction = means[name] / means["limit"]
+        print(f"{name + ' / limit':28s} " + " ".join(f"{v:5.0%}" for v in fraction))
+    if also:
+        print(f"('also' is {also})")
+
+
+def fit(text: str, out: Path, *, prior: Path | None, layout: str) -> tuple[Path, float, float, object]:
+    """Train as `keytui train` would (fine-tune the prior, or from scratch); returns the checkpoint, wall and CPU
+    seconds, and the outcome."""
+    config = fine_tune_config() if prior is not None else TrainConfig()
+    wall, cpu = time.perf_counter(), time.process_time()
+    outcome = fit_and_save(
+        text, corpus_name=out.stem, out_path=out, model_settings={}, train_config=config, prior=prior, layout=layout
+    )
+    return outcome.checkpoint, time.perf_counter() - wall, time.process_time() - cpu, outcome
+
+
+def held_out_hit(path: Path, text: str, fitted: str, *, adaptive: bool) -> float:
+    """The game's predictor on the model (frozen or adaptive), after reading the end of the recording."""
+    player = build_predictor(load_checkpoint(path), adaptive=adaptive, layout=None)
+    return replay(player, text, warmup=fitted[-64:]).hit_rate
+
+
+def fine_tuning(typists: int, test_keys: int) -> None:
+    header("fine-tuning the prior on 1,000 keys vs training from scratch on 10,000 (hit on the next keys)")
+    print(
+        f"{'typist':22s} {'limit':>6s} {'ngram 10k':>10s} {'scratch 10k':>12s} {'prior 1k':>10s} {'prior 10k':>10s}"
+        f"   (frozen / adaptive)   fine-tune 10k: wall / CPU s"
+    )
+    torch.set_num_threads(2)
+    work = Path(tempfile.mkdtemp(prefix="bench-prior-"))
+    choices = [("masher", None), *((f"random-{HELD_OUT_SEED + 50 + i}", LAYOUTS[i]) for i in range(typists - 1))]
+    for label, layout in choices[:typists]:
+        if layout is None:
+            trace = simulate_with_oracle(label, 10_000 + test_keys, HELD_OUT_SEED + 99)
+        else:
+            seed = int(label.split("-")[1])
+            trace = simulate_with_oracle(random_typist(seed, layout), 10_000 + test_keys, seed)
+        text, test = trace.text[:10_000], trace.text[10_000:]
+        limit = trace.limit_hit_rate(10_000)
+        board = layout or DEFAULT_LAYOUT
+        scratch, *_ = fit(text, work / f"{label}-scratch.safetensors", prior=None, layout=board)
+        small, *_ = fit(text[-1000:], work / f"{label}-1k.safetensors", prior=DEMO_MODEL, layout=board)
+        large, wall, cpu, _ = fit(text, work / f"{label}-10k.safetensors", prior=DEMO_MODEL, layout=board)
+        ngram = [replay(NGramPredictor(text, adaptive=a), test, warmup=text[-8:]).hit_rate for a in (False, True)]
+        cells = [f"{ngram[0]:4.1%}/{ngram[1]:4.1%}"]
+        for path, fitted in ((scratch, text), (small, text[-1000:]), (large, text)):
+            frozen = held_out_hit(path, test, fitted, adaptive=False)
+            adaptive = held_out_hit(path, test, fitted, adaptive=True)
+            cells.append(f"{frozen:4.1%}/{adaptive:4.1%}")
+        print(
+            f"{label[:22]:22s} {limit:6.1%} {cells[0]:>10s} {cells[1]:>12s} {cells[2]:>10s} {cells[3]:>10s}"
+            f"   {wall:6.1f} / {cpu:5.1f}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keys", type=int, default=3000, help="keys per stream from the first key")
+    parser.add_argument("--random", type=int, default=4, help="random typists from the first key (layouts in turn)")
+    parser.add_argument("--typists", type=int, default=2, help="typists for the fine-tuning comparison (0: skip)")
+    parser.add_argument("--test-keys", type=int, default=3000)
+    parser.add_argument("--also", type=Path, help="another model to play from the first key (e.g. the old demo)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    meta = load_checkpoint(DEMO_MODEL).meta
+    print(f"shipped model: {meta.get('kind', 'not a prior')}; {meta.get('metrics', {})}")
+    if args.keys:
+        from_the_first_key(args.keys, args.random, args.also)
+    if args.typists:
+        fine_tuning(args.typists, args.test_keys)
+    print(f"({time.perf_counter() - started:.0f}s)")
+
+
+if __name__ == "__main__":
+    main()
