@@ -2,18 +2,20 @@
 
 1. Per player, a Bayesian vote: each expert's weight is exp(sharpness x its log-likelihood of this player's
    presses), the evidence fading by `bayes_memory` per press (about the last 100 presses count), so within a few
-   dozen presses the experts that read this player lead, and a player who changes strategy is followed. Reset for
-   each new player. This is what picks the right context length for each player (the "best order" an order-k oracle
-   has to fix in advance).
-2. The experts and that vote mixed in the log domain, weights learned across players by the log-loss gradient:
+   dozen presses the experts that read this player lead, and a player who changes strategy is followed. Each new
+   player starts from where earlier players' votes stood on average (the experts that usually read people, the
+   shared ones among them, lead at first). This is what picks the right context length for each player (the
+   "best order" an order-k oracle has to fix in advance).
+2. The experts and that vote mixed in the log domain, weights learned across players by the log-loss gradient
+   (slowly: on the synthetic players a faster rate cost hit rate, the vote does the per-player work):
 
     p(x) = exp(sum_i w_i log p_i(x)) / Z,   after key y:  w_i += lr * g_i / rms(g_i),  g_i = log p_i(y) - E_p[log p_i]
 
    the same geometric mixing and gradient as the full-keyboard game's mixer (keytui/predictors/mixer.py), computed
-   for all experts at once (that mixer calls each expert object in turn: about 20 us an expert, too slow for ~40
-   experts under the 1 ms budget). A weight set is chosen by how far into the present player's game we are (first
-   presses, a few dozen, a few hundred, more), since which experts to trust changes as the player's own counts fill
-   up: at first the shared experts (what earlier players did) and the short contexts, later the player's own.
+   for all experts at once (that mixer calls each expert object in turn: 1.4 ms a press with 40 constant
+   experts on the loaded development machine, against 0.2 ms for this whole predictor).
+   A weight set is chosen by how far into the present player's game we are (first presses, a few dozen, a few
+   hundred, more), since which experts to trust changes as the player's own counts fill up.
 
 Players are played one after another on one machine: `new_player()` empties the player's own tables and keeps the
 shared ones and the mixer's weights, so what was learned from earlier players is the prior for the next, and the
@@ -41,11 +43,12 @@ class FewKeyPredictor(Predictor):
         keys: str,
         *,
         experts: tuple[ExpertSpec, ...] | None = None,
-        learning_rate: float = 0.002,
+        learning_rate: float = 0.0005,
         initial_weight: float = 0.005,
         bayes_weight: float = 1.0,
         bayes_memory: float = 0.99,
         bayes_sharpness: float = 2.0,
+        learned_prior: bool = True,
     ) -> None:
         super().__init__()
         self.keys = list(keys)
@@ -54,7 +57,12 @@ class FewKeyPredictor(Predictor):
         count = len(self.bank.names)
         self.learning_rate = learning_rate
         self.bayes_memory = bayes_memory
-        self._evidence = np.zeros(count)  # each expert's log-likelihood of this player's presses, fading
+        # Each expert's log-likelihood of this player's presses, fading, from a prior: flat for the first player,
+        # then (with `learned_prior`) where earlier players' votes stood on average.
+        self._prior = np.zeros(count)
+        self._evidence = self._prior.copy()
+        self.learned_prior = learned_prior
+        self._trust_sum = np.zeros(count)  # the vote's weights summed over every press of every player so far
         start = np.full(count + 1, initial_weight)
         start[-1] = bayes_weight
         self._weights = np.tile(start, (len(STAGES) + 1, 1))
@@ -69,7 +77,11 @@ class FewKeyPredictor(Predictor):
 
     def new_player(self) -> None:
         self.bank.new_player()
-        self._evidence[:] = 0.0
+        if self.learned_prior and self._trust_sum.sum() > 0:
+            # start where earlier players' votes ended up on average: the experts that usually read people lead
+            share = self._trust_sum / self._trust_sum.sum()
+            self._prior = np.log(share + 1e-3) / self.bayes_sharpness
+        self._evidence[:] = self._prior
         self._step = None
         self.players += 1
 
@@ -85,7 +97,9 @@ class FewKeyPredictor(Predictor):
             k = len(self.keys)
             experts = self.bank.probs()
             trust = np.exp(self.bayes_sharpness * (self._evidence - self._evidence.max()))
-            bayes = (trust / trust.sum()) @ experts
+            trust /= trust.sum()
+            self._trust = trust
+            bayes = trust @ experts
             log_probs = np.log((1 - FLOOR) * np.vstack([experts, bayes]) + FLOOR / k)
             stage = self._stage()
             mixed = self._weights[stage] @ log_probs
@@ -107,6 +121,7 @@ class FewKeyPredictor(Predictor):
         square += 0.01 * gradient**2
         step = gradient / (np.sqrt(square) + 1e-3)
         self._weights[stage] += self.learning_rate * step
+        self._trust_sum += self._trust
         self._evidence *= self.bayes_memory
         self._evidence += log_probs[:-1, index]
         self.bank.observe(index)
