@@ -115,7 +115,8 @@ class MixturePredictor(Predictor):
             initial = np.concatenate([initial, np.zeros(len(self.experts))])
         self._layers = [_WeightSets(initial, learning_rate) for _ in self.contexts]
         self._final = _WeightSets(np.full(len(self.contexts), 1.0 / len(self.contexts)), learning_rate)
-        self._maps: list[tuple[int, np.ndarray]] = [(-1, np.zeros(0, dtype=np.int64))] * len(self.experts)
+        # per expert: how many keys it had when mapped, and where each sits in the alphabet (None: in place)
+        self._maps: list[tuple[int, np.ndarray | None]] = [(-1, None)] * len(self.experts)
         self._metrics = {name: StreamingMetrics() for name in self.names}
         self._unscored: tuple[str, int | None, np.ndarray] | None = None  # the last key, for the experts' figures
         self.seen = 0
@@ -213,19 +214,21 @@ class MixturePredictor(Predictor):
         for i, expert in enumerate(self.experts):
             self._sync(i, expert)
         size = len(self.keys)
-        log_probs = np.empty((len(self.experts), size))
+        table = np.zeros((len(self.experts), size))
         if size == 0:
-            return log_probs
+            return table
         for i, probs in enumerate(distributions):
             _, positions = self._maps[i]
-            row = np.zeros(size)
-            known = positions >= 0
-            if len(probs):
-                row[positions[known]] = probs[: len(positions)][known]
-            total = row.sum()
-            row = row / total if total > 0 else np.full(size, 1.0 / size)
-            log_probs[i] = np.log((1.0 - self.floor) * row + self.floor / size)
-        return log_probs
+            if not len(probs):
+                continue
+            if positions is None:  # the expert's keys are the first keys of the alphabet, in the same order
+                table[i, : len(probs)] = probs
+            else:
+                known = positions >= 0
+                table[i, positions[known]] = probs[: len(positions)][known]
+        totals = table.sum(axis=1, keepdims=True)
+        table = np.where(totals > 0, table / np.where(totals > 0, totals, 1.0), 1.0 / size)
+        return np.log((1.0 - self.floor) * table + self.floor / size)
 
     def _sync_all(self) -> None:
         for i, expert in enumerate(self.experts):
@@ -243,7 +246,8 @@ class MixturePredictor(Predictor):
                     self.keys.append(key)
                     index = self._key_index()
         positions = np.array([index.get(key, -1) for key in expert.keys], dtype=np.int64)
-        self._maps[i] = (len(expert.keys), positions)
+        identity = np.array_equal(positions, np.arange(len(positions)))
+        self._maps[i] = (len(expert.keys), None if identity else positions)
 
     def _score_experts(self) -> None:
         if self._unscored is None:
