@@ -12,6 +12,7 @@ press, and `keytui eval --players` on 50,000 presses, wall time.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -94,18 +95,24 @@ def compare(keys: str, per_kind: int, presses: int, seed: int) -> None:
 def latency(keys: str, seed: int) -> None:
     header(f"guess latency after a press, keys {keys!r} (one predictor over 20 SYNTHETIC players, 500 presses each)")
     predictor = FewKeyPredictor(keys)
-    timings = []
+    wall, cpu = [], []
     for game in simulate_players(keys, 20, 500, seed=seed + 1):
         predictor.new_player()
         for key in game.presses:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             predictor.observe(key)
             predictor.ranked(3)
-            timings.append(time.perf_counter() - started)
-    ms = [t * 1000 for t in timings]
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+    load = os.getloadavg()[0]
+    for name, ms in (("wall clock", wall), ("this thread's CPU time", cpu)):
+        print(
+            f"{len(ms)} presses, {name}: p50 {percentile(ms, 50):.3f} ms  p99 {percentile(ms, 99):.3f} ms  "
+            f"max {max(ms):.2f} ms"
+        )
     print(
-        f"{len(ms)} presses: p50 {percentile(ms, 50):.3f} ms  p99 {percentile(ms, 99):.3f} ms  "
-        f"max {max(ms):.2f} ms  ({len(predictor.names)} experts)"
+        f"({len(predictor.names)} experts; load average {load:.1f} on {os.cpu_count()} cores: wall-clock tails "
+        "include other processes' time slices, CPU time does not)"
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 from textual import events
 from textual.widgets import Digits, Input, Static
 
+from keytui.history import History
 from keytui.oracle.store import GameStore
 from keytui.paths import Workspace
 from keytui.tui.app import create_app
@@ -49,6 +50,8 @@ async def test_only_the_game_keys_count_and_the_game_is_kept(workspace):
     store = GameStore(workspace.root, "fd")
     assert store.games() == ["fd" * 10]
     assert store.scores()[-1]["n"] == 20
+    (game,) = History.of_workspace(workspace.root).read().games(mode="few-key")
+    assert game.keys == 20 and game.model == "oracle fd" and game.typed == "fd" * 10
 
 
 async def test_a_round_ends_on_the_results_screen_and_the_next_game_remembers(workspace):
@@ -56,6 +59,7 @@ async def test_a_round_ends_on_the_results_screen_and_the_next_game_remembers(wo
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"rpsrps")
         assert isinstance(app.screen, RoundResults)
+        assert "chance 33%" in app.screen.share  # a line to share, against 1/3 chance
         await pilot.press("enter")
         assert isinstance(app.screen, OracleScreen)
         await pilot.press("escape")

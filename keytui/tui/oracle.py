@@ -17,6 +17,7 @@ from textual.widgets import Button, Digits, Footer, Header, Input, Label, Static
 
 from keytui.errors import KeytuiError
 from keytui.game import ROLLING_KEYS, GameSession, KeyResult
+from keytui.history import share_line
 from keytui.oracle.game import game_scores, new_game
 from keytui.oracle.keyset import parse_keys
 from keytui.oracle.store import GameStore, GameWriter
@@ -117,7 +118,16 @@ class OracleScreen(Screen):
         if result.round_over:
             summary = self.game.round.to_json(self.game.uniform_chance)
             self.game.next_round()
-            self.app.push_screen(RoundResults(summary, len(self.game.rounds_done)))
+            record = self.game.last_round_record
+            self.app.push_screen(
+                RoundResults(
+                    summary,
+                    len(self.game.rounds_done),
+                    least_predictable=self.game.least_predictable_round,
+                    share=share_line(record) if record is not None else None,
+                    screenshots=self.app.workspace.root / "screenshots",
+                )
+            )
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
