@@ -249,3 +249,35 @@ async def test_train_screen_fine_tunes_the_prior_unless_told_to_start_from_scrat
         assert not hidden.disabled and hidden.value == str(ModelConfig(vocab_size=2).hidden_size)
         assert screen.query_one("#epochs").value == str(TrainConfig().epochs)
         assert screen.prior_path() is None
+
+
+async def test_home_lists_are_visible_and_show_their_entries(workspace, tiny_checkpoint):
+    (workspace.corpora / "mine.txt").write_text("hello")
+    (workspace.checkpoints / "tiny.safetensors").write_bytes(tiny_checkpoint.read_bytes())
+    for size in ((80, 24), (100, 30), (120, 40)):
+        app = create_app(workspace)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            for selector, names in (("#corpora", ("mine", "demo")), ("#models", ("tiny", "demo"))):
+                options = screen.query_one(selector, OptionList)
+                assert options.region.height >= options.option_count + 2, (size, selector)  # border + every entry
+                shown_lines = [line.text for line in options.render_lines(options.region.reset_offset)]
+                assert all(any(name in line for line in shown_lines) for name in names), (size, shown_lines)
+            for button in ("#record-button", "#train-button", "#play-button"):
+                assert 1 <= screen.query_one(button).region.height <= 3, (size, button)  # a button, not a box
+
+
+def test_every_screen_rule_is_scoped_by_its_screen():
+    """A rule of one screen must not reach another's widgets: each rule starts with its screen's type."""
+    from keytui.tui.app import KeytuiApp
+    from keytui.tui.home import HomeScreen
+
+    screens = [HomeScreen, RecordScreen, TrainScreen, PlayScreen, RoundResults]
+    for screen in screens:
+        rules = [r.strip() for r in screen.DEFAULT_CSS.split("}") if r.strip()]
+        assert rules, screen.__name__
+        for rule in rules:
+            selectors = rule.split("{")[0].split(",")
+            assert all(s.strip().split()[0] == screen.__name__ for s in selectors), (screen.__name__, rule)
+    assert "#" not in KeytuiApp.CSS  # the app keeps only shared classes, no screen's ids

@@ -11,7 +11,14 @@ from keytui.paths import Workspace
 
 
 class KeytuiApp(App):
-    CSS_PATH = "keytui.tcss"
+    # Only rules every screen shares live here; each screen keeps its own, scoped by its type, in DEFAULT_CSS.
+    CSS = """
+    Screen { background: $surface; }
+    .title { padding: 0 1; margin-bottom: 1; }
+    .section { text-style: bold; color: $accent; }
+    .stream { height: 2; padding: 0 1; color: $text-muted; }
+    .dim { color: $text-muted; }
+    """
     TITLE = "keytui"
     SUB_TITLE = "how random is your random typing?"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True), Binding("f1", "help", "Help")]

@@ -20,7 +20,16 @@ from keytui.tui.widgets.history_panel import HistoryPanel
 
 
 class HomeScreen(Screen):
+    # Every rule is scoped by the screen's type: a mode screen's ids can never reach home's widgets, nor home's theirs.
     DEFAULT_CSS = """
+    HomeScreen #home { padding: 1 2; }
+    HomeScreen #intro { margin-bottom: 1; }
+    HomeScreen #lists { height: 1fr; min-height: 5; }
+    HomeScreen #lists Vertical { width: 1fr; margin-right: 1; }
+    HomeScreen #lists OptionList { height: 1fr; }
+    HomeScreen #selection { height: auto; margin: 1 0; }
+    HomeScreen #actions { height: auto; }
+    HomeScreen #actions Button { margin-right: 2; }
     HomeScreen #history-title { margin-top: 1; }
     HomeScreen #retrain-offer { height: auto; color: $warning; margin-bottom: 1; }
     """
@@ -57,10 +66,10 @@ class HomeScreen(Screen):
             yield Static(id="selection")
             yield Static(id="retrain-offer")
             with Horizontal(id="actions"):
-                yield Button("Record (r)", id="record", variant="primary")
-                yield Button("Train (t)", id="train")
-                yield Button("Play (p)", id="play", variant="success")
-                yield Button("Oracle f/d (o)", id="oracle")
+                yield Button("Record (r)", id="record-button", variant="primary")
+                yield Button("Train (t)", id="train-button")
+                yield Button("Play (p)", id="play-button", variant="success")
+                yield Button("Oracle f/d (o)", id="oracle-button")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -136,7 +145,7 @@ class HomeScreen(Screen):
         notice.display = offer is not None
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        getattr(self, f"action_{event.button.id}")()
+        getattr(self, f"action_{event.button.id.removesuffix('-button')}")()
 
     def _writable_corpus(self) -> str:
         """Recording and playing append to a corpus: never to the demo inside the installed package."""

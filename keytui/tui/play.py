@@ -35,6 +35,17 @@ def shown(key: str) -> str:
 
 class PlayScreen(Screen):
     DEFAULT_CSS = """
+    PlayScreen #play { padding: 0 2; }
+    PlayScreen #play-main { height: 1fr; }
+    PlayScreen #guess-panel { width: 1fr; }
+    PlayScreen #score-panel { width: 46; border: round $primary; padding: 0 1; overflow-y: auto; }
+    PlayScreen #scores { height: auto; }
+    PlayScreen #rolling { height: 3; }
+    PlayScreen #guess, PlayScreen #result { height: auto; margin-bottom: 1; }
+    PlayScreen #top3 { height: auto; padding: 0 1; }
+    PlayScreen #history { height: auto; margin-top: 1; }
+    PlayScreen .big { padding: 0 1; text-style: bold; }
+    PlayScreen .verdict { height: 3; padding: 1 1 0 1; text-align: center; }
     PlayScreen #big-score-row { height: 3; margin-bottom: 1; }
     PlayScreen #big-score { width: auto; color: $accent; }
     PlayScreen #big-score-label { width: 1fr; padding: 0 1; color: $text-muted; }
@@ -315,7 +326,12 @@ class RoundResults(ModalScreen):
     back to the game (Enter or Escape). F5 copies the line, F6 saves the screen as SVG into the workspace."""
 
     DEFAULT_CSS = """
-    RoundResults #results { max-height: 100%; overflow-y: auto; }
+    RoundResults { align: center middle; }
+    RoundResults #results {
+        width: 64; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
+        border: thick $accent; background: $panel; padding: 1 2;
+    }
+    RoundResults #results-body { margin-bottom: 1; }
     RoundResults #results-record { color: $success; text-style: bold; margin-bottom: 1; }
     RoundResults #results-insight { margin-bottom: 1; }
     RoundResults #results-share { color: $accent; }

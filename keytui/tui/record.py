@@ -26,6 +26,15 @@ RATE_WINDOW_SECONDS = 5.0
 
 
 class RecordScreen(Screen):
+    DEFAULT_CSS = """
+    RecordScreen #record { padding: 1 2; }
+    RecordScreen #goal { margin-bottom: 1; }
+    RecordScreen #record-stats { height: 1; margin-bottom: 1; }
+    RecordScreen #record-charts { height: 1fr; min-height: 8; }
+    RecordScreen #frequency { width: 1fr; height: 100%; margin-right: 2; }
+    RecordScreen #heatmap { height: 6; }
+    """
+
     BINDINGS = [
         Binding("f2", "toggle_pause", "Pause/resume"),
         Binding("f3", "toggle_alignment", "Sorted/middle-aligned"),

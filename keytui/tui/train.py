@@ -47,6 +47,18 @@ FROM_PRIOR, FROM_SCRATCH = "prior", "scratch"  # `start_from`: the shipped prior
 
 
 class TrainScreen(Screen):
+    DEFAULT_CSS = """
+    TrainScreen #train { height: 1fr; }
+    TrainScreen #train-form { width: 34; padding: 0 1; border-right: solid $primary; }
+    TrainScreen #train-form Input { margin-bottom: 0; }
+    TrainScreen #train-form .buttons { height: auto; margin-top: 1; }
+    TrainScreen #train-form .buttons Button { min-width: 12; margin-right: 1; }
+    TrainScreen #train-progress { padding: 0 1; }
+    TrainScreen #train-status { height: auto; min-height: 1; margin-bottom: 1; }
+    TrainScreen #train-figures { height: 3; margin: 1 0; }
+    TrainScreen #train-log { height: 6; border: round $primary; }
+    """
+
     BINDINGS = [
         Binding("f5", "start", "Start"),
         Binding("escape", "cancel_or_leave", "Cancel/back"),
