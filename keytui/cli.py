@@ -261,10 +261,12 @@ def cmd_home(args) -> int:
 
 def cmd_record(args) -> int:
     from keytui.corpus import CorpusWriter, is_recordable_key
+    from keytui.corpus_meta import check_typing_target
 
     _positive(args.goal, "--goal")
     ws = _workspace(args).ensure()
     path = ws.corpus_path(args.corpus, must_exist=False)
+    check_typing_target(path)  # typing goes to typing: never into an imported text or synthetic keys
     layout = _recording_layout(path, args.layout)
     if _interactive(args):
         from keytui.tui.app import run_app
@@ -359,6 +361,7 @@ def _train_settings(args, fine_tune: bool = False) -> tuple[dict, object]:
 
 def cmd_train(args) -> int:
     from keytui.corpus import read_corpus
+    from keytui.corpus_meta import read_meta
     from keytui.prior import PRIOR_PATH
 
     memory_expert = args.memory is not False
@@ -390,6 +393,7 @@ def cmd_train(args) -> int:
             start_from="scratch" if prior is None else "prior" if prior == PRIOR_PATH else str(prior),
         )
         return 0
+    kind = read_meta(corpus_path).kind
     return _train_headless(
         text,
         corpus_path.stem,
@@ -400,6 +404,7 @@ def cmd_train(args) -> int:
         as_json=args.json,
         layout=layout,
         prior=prior,
+        corpus_kind=kind,
     )
 
 
@@ -414,6 +419,7 @@ def _train_headless(
     as_json: bool,
     layout: str,
     prior: Path | None,
+    corpus_kind=None,
 ) -> int:
     import threading
 
@@ -461,6 +467,7 @@ def _train_headless(
         layout=layout,
         memory_expert=memory_expert,
         prior=prior,
+        corpus_kind=corpus_kind,
     )
     result = outcome.result
     if outcome.checkpoint is None:
@@ -519,8 +526,10 @@ def cmd_play(args) -> int:
     if args.random is not None:
         return _play_random(ws, model_path, args)
     corpus_path = None if args.no_append else ws.corpus_path(args.corpus, must_exist=False)
-    if corpus_path is not None and corpus_path.parent == Path(__file__).parent / "demo":
-        corpus_path = ws.corpora / corpus_path.name
+    if corpus_path is not None:
+        from keytui.corpus_meta import check_typing_target
+
+        check_typing_target(corpus_path)  # played keys are typing: never appended to a text or synthetic corpus
     layout = _play_layout(model_path, corpus_path, args.layout)
     if _interactive(args):
         from keytui.tui.app import run_app
@@ -612,13 +621,37 @@ def _play_random(ws, model_path: Path, args) -> int:
 
 def cmd_import(args) -> int:
     from keytui.corpus import import_text
-    from keytui.paths import validate_name
 
     ws = _workspace(args).ensure()
-    destination = ws.corpora / f"{validate_name(args.name, 'corpus')}.txt"
+    destination = _new_corpus_path(ws, args.name, force=args.force)
+    existed = destination.exists()
     text = import_text(Path(args.file), destination, overwrite=args.force)
+    _label_corpus(destination, "text", existed)
     print(f"imported {len(text)} keys ({len(set(text))} distinct) as corpus {args.name!r}: {destination}")
     return 0
+
+
+def _new_corpus_path(ws, name: str, *, force: bool) -> Path:
+    """Where a new corpus called `name` goes; a name keytui ships (demo) is not shadowed without --force."""
+    from keytui.paths import BUNDLED_DIR, CORPUS_SUFFIX, validate_name
+
+    validate_name(name, "corpus")
+    shipped = (BUNDLED_DIR / f"{name}{CORPUS_SUFFIX}").exists() or (BUNDLED_DIR / f"{name}.safetensors").exists()
+    if shipped and not force:
+        raise KeytuiError(f"{name!r} is a name keytui ships (the demo); choose another --name or pass --force")
+    return ws.corpora / f"{name}{CORPUS_SUFFIX}"
+
+
+def _label_corpus(path: Path, kind: str, existed: bool) -> None:
+    """Write the corpus's kind; if that fails, a corpus just created is removed rather than left unlabelled."""
+    from keytui.corpus_meta import write_meta
+
+    try:
+        write_meta(path, kind)
+    except KeytuiError:
+        if not existed:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def cmd_eval(args) -> int:
@@ -693,13 +726,14 @@ def cmd_simulate(args) -> int:
         sys.stdout.write(text + "\n")
         return 0
     from keytui.corpus import atomic_write_bytes
-    from keytui.paths import validate_name
 
     ws = _workspace(args).ensure()
-    path = ws.corpora / f"{validate_name(args.name, 'corpus')}.txt"
+    path = _new_corpus_path(ws, args.name, force=args.force)
     if path.exists() and not args.force:
         raise KeytuiError(f"corpus {args.name!r} already exists; choose another --name or pass --force")
+    existed = path.exists()
     atomic_write_bytes(path, text.encode("utf-8"))
+    _label_corpus(path, "synthetic", existed)
     layout = f", layout {args.layout}" if args.persona == "random" else ""
     print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}{layout}) to {path}")
     return 0
@@ -707,13 +741,14 @@ def cmd_simulate(args) -> int:
 
 def cmd_list(args) -> int:
     from keytui.checkpoint import read_metadata
+    from keytui.corpus_meta import corpus_kind
     from keytui.prior import PRIOR_KIND
 
     ws = _workspace(args)
     print(f"workspace: {ws.root}")
     print("corpora:")
     for path in ws.list_corpora():
-        print(f"  {path.stem:20s} {path.stat().st_size:>9,d} bytes")
+        print(f"  {path.stem:20s} {path.stat().st_size:>9,d} bytes  {corpus_kind(path)}")
     print("models:")
     for path in ws.list_checkpoints():
         try:

@@ -1,9 +1,18 @@
-"""What a corpus is, kept beside it in `NAME.meta.json`: for now its keyboard layout (a corpus without a sidecar was
-typed on qwerty). Written atomically; fields this module does not know are kept as they are."""
+"""What a corpus is, kept beside it: recorded typing, an imported text, or synthetic keys, and its keyboard layout.
+
+Each corpus `NAME.txt` may have a sidecar `NAME.meta.json`, written atomically:
+`{"kind": "typing" | "text" | "synthetic", "layout": "qwerty", "created": ISO date}` (fields other modules add are
+kept on update). A corpus without a sidecar is the player's typing, except the bundled ones (the demo is synthetic).
+
+Record and play append typing only to a typing corpus: an imported text or a simulated masher mixed with a person's
+keys would be neither, and the model trained on it would learn a player who does not exist.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from keytui.corpus import atomic_write_bytes
@@ -11,37 +20,132 @@ from keytui.errors import KeytuiError
 from keytui.keyboard import DEFAULT_LAYOUT, layout_or_default
 from keytui.paths import BUNDLED_DIR, CORPUS_SUFFIX
 
+KINDS = ("typing", "text", "synthetic")
 META_SUFFIX = ".meta.json"
+PLAYER_CORPUS = "keys"  # the player's own typing: the default target of record and play
+KIND_WORDS = {"typing": "your typing", "text": "an imported text", "synthetic": "synthetic keys"}
+
+
+@dataclass(frozen=True)
+class CorpusMeta:
+    kind: str
+    layout: str = DEFAULT_LAYOUT
+    created: str = ""
+    extra: dict = field(default_factory=dict)  # fields written by other modules, kept as they are
+
+    def to_json(self) -> dict:
+        return {**self.extra, "kind": self.kind, "layout": self.layout, "created": self.created}
+
+    @property
+    def is_typing(self) -> bool:
+        return self.kind == "typing"
 
 
 def meta_path(corpus_path: Path) -> Path:
     """`corpora/NAME.txt` -> `corpora/NAME.meta.json`."""
     corpus_path = Path(corpus_path)
-    return corpus_path.with_name(f"{corpus_path.name.removesuffix(CORPUS_SUFFIX)}{META_SUFFIX}")
+    name = corpus_path.name.removesuffix(CORPUS_SUFFIX)
+    return corpus_path.with_name(f"{name}{META_SUFFIX}")
 
 
-def _read(corpus_path: Path) -> dict:
+def is_bundled(corpus_path: Path) -> bool:
+    return Path(corpus_path).resolve().parent == BUNDLED_DIR.resolve()
+
+
+def read_meta(corpus_path: Path) -> CorpusMeta:
+    """The corpus's sidecar, or what a corpus without one is: typing, or synthetic when bundled with keytui."""
     path = meta_path(corpus_path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        return CorpusMeta(kind="synthetic" if is_bundled(corpus_path) else "typing")
     except OSError as exc:
         raise KeytuiError(f"cannot read {path.name}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
     except ValueError:
         raise KeytuiError(f"{path.name} is not valid JSON; fix or delete it (it says what the corpus is)") from None
     if not isinstance(data, dict):
         raise KeytuiError(f"{path.name} is not a JSON object; fix or delete it (it says what the corpus is)")
-    return data
+    data.setdefault("kind", "synthetic" if is_bundled(corpus_path) else "typing")
+    if data["kind"] not in KINDS:
+        raise KeytuiError(f"{path.name} has no valid kind (one of {', '.join(KINDS)})")
+    layout = data.get("layout", DEFAULT_LAYOUT)
+    extra = {k: v for k, v in data.items() if k not in ("kind", "layout", "created")}
+    return CorpusMeta(
+        kind=data["kind"],
+        layout=layout if isinstance(layout, str) else DEFAULT_LAYOUT,
+        created=str(data.get("created", "")),
+        extra=extra,
+    )
+
+
+def write_meta(corpus_path: Path, kind: str, layout: str = DEFAULT_LAYOUT, **extra: object) -> CorpusMeta:
+    """Say what a corpus is (a new one, or one replaced with --force): a fresh sidecar, written atomically."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown corpus kind {kind!r}")
+    meta = CorpusMeta(kind=kind, layout=layout, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), extra=dict(extra))
+    _save(corpus_path, meta)
+    return meta
+
+
+def update_meta(corpus_path: Path, **changes: object) -> CorpusMeta:
+    """Change some fields of a corpus's sidecar (e.g. `layout="dvorak"`), keeping the others; creates it if absent."""
+    meta = read_meta(corpus_path)
+    data = meta.to_json()
+    if not meta.created:
+        data["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    data.update(changes)
+    if data["kind"] not in KINDS:
+        raise ValueError(f"unknown corpus kind {data['kind']!r}")
+    updated = CorpusMeta(
+        kind=data.pop("kind"), layout=str(data.pop("layout")), created=str(data.pop("created")), extra=data
+    )
+    _save(corpus_path, updated)
+    return updated
 
 
 def read_layout(corpus_path: Path) -> str:
     """The layout the corpus was typed on (qwerty for a corpus from before layouts were kept)."""
-    return layout_or_default(_read(corpus_path).get("layout", DEFAULT_LAYOUT))
+    return layout_or_default(read_meta(corpus_path).layout)
 
 
-def set_layout(corpus_path: Path, layout: str) -> None:
-    if Path(corpus_path).resolve().parent == BUNDLED_DIR.resolve():
+def set_layout(corpus_path: Path, layout: str) -> CorpusMeta:
+    return update_meta(corpus_path, layout=layout)
+
+
+def _save(corpus_path: Path, meta: CorpusMeta) -> None:
+    if is_bundled(corpus_path):
         raise KeytuiError("the bundled corpora are read-only")
-    data = {"kind": "typing", **_read(corpus_path), "layout": layout}
-    atomic_write_bytes(meta_path(corpus_path), (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+    atomic_write_bytes(meta_path(corpus_path), (json.dumps(meta.to_json(), indent=1) + "\n").encode("utf-8"))
+
+
+def check_typing_target(corpus_path: Path) -> CorpusMeta:
+    """Refuse, in one line, to append a player's typing to anything but a typing corpus in the workspace.
+
+    Returns the corpus's kind; a typing corpus that has no sidecar yet gets one, so it stays typing once it exists.
+    """
+    corpus_path = Path(corpus_path)
+    name = corpus_path.name.removesuffix(CORPUS_SUFFIX)
+    if is_bundled(corpus_path):
+        raise KeytuiError(
+            f"corpus {name!r} ships with keytui ({KIND_WORDS['synthetic']}): your typing goes to your own corpus, "
+            f"{PLAYER_CORPUS!r}"
+        )
+    meta = read_meta(corpus_path)
+    if not meta.is_typing:
+        raise KeytuiError(
+            f"corpus {name!r} is {KIND_WORDS[meta.kind]}, not recorded typing: record and play add keys only to "
+            f"typing, e.g. your corpus {PLAYER_CORPUS!r} (--corpus {PLAYER_CORPUS})"
+        )
+    if not meta_path(corpus_path).exists():
+        meta = write_meta(corpus_path, "typing")
+    return meta
+
+
+def corpus_kind(corpus_path: Path) -> str:
+    """The kind, or "?" for an unreadable sidecar (for listings, which must not fail on one bad file)."""
+    try:
+        return read_meta(corpus_path).kind
+    except KeytuiError:
+        return "?"

@@ -56,6 +56,7 @@ def fit_and_save(
     layout: str = DEFAULT_LAYOUT,
     memory_expert: bool = True,
     prior: Path | None = None,
+    corpus_kind: str | None = None,
 ) -> FitOutcome:
     """Train on `text`, save the best model to `out_path` and score the test keys. `layout` (the corpus's keyboard)
     goes into its metadata, and `memory_expert`: whether play may let a memory of the fitted keys vote (the mixer
@@ -64,7 +65,7 @@ def fit_and_save(
     split = split_text(text, train_config.test_fraction, train_config.val_fraction)
     base_meta = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "corpus": {"name": corpus_name, "sha256": corpus_hash(text), "keys": len(text)},
+        "corpus": {"name": corpus_name, "sha256": corpus_hash(text), "keys": len(text), "kind": corpus_kind},
         "layout": layout,
         "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},
         "training": train_config.to_json(),

@@ -281,3 +281,22 @@ def test_every_screen_rule_is_scoped_by_its_screen():
             selectors = rule.split("{")[0].split(",")
             assert all(s.strip().split()[0] == screen.__name__ for s in selectors), (screen.__name__, rule)
     assert "#" not in KeytuiApp.CSS  # the app keeps only shared classes, no screen's ids
+
+
+async def test_record_and_play_screens_never_append_typing_to_a_text(workspace, tiny_checkpoint):
+    from keytui.corpus_meta import write_meta
+
+    text = workspace.corpora / "apache.txt"
+    text.write_text("Licensed")
+    write_meta(text, "text")
+    app = create_app(workspace, "record", corpus=str(text))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "b")
+        assert "Cannot record" in text_of(app.screen, "#record-title") and "'keys'" in text_of(
+            app.screen, "#record-title"
+        )
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(text))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "f3", "b")  # F3 cannot turn keeping on either
+        assert app.screen.game.total.n == 2 and app.screen.writer is None
+    assert text.read_text() == "Licensed"

@@ -13,8 +13,10 @@ from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from keytui.checkpoint import read_metadata
+from keytui.corpus_meta import PLAYER_CORPUS, corpus_kind, is_bundled
 from keytui.errors import KeytuiError
 from keytui.history import History, HistoryRead
+from keytui.paths import CORPUS_SUFFIX
 from keytui.retrain import retrain_offer
 from keytui.tui.widgets.history_panel import HistoryPanel
 
@@ -148,14 +150,14 @@ class HomeScreen(Screen):
         getattr(self, f"action_{event.button.id.removesuffix('-button')}")()
 
     def _writable_corpus(self) -> str:
-        """Recording and playing append to a corpus: never to the demo inside the installed package."""
-        from keytui.paths import BUNDLED_DIR
+        """Where recorded and played keys go: the selected corpus when it is the player's typing, else `keys`.
 
+        Never an imported text, synthetic keys or the demo inside the installed package.
+        """
         corpus = self.selected_corpus()
-        workspace = self.app.workspace
-        if corpus is None or str(corpus).startswith(str(BUNDLED_DIR)):
-            return str(workspace.corpora / "keys.txt")
-        return corpus
+        if corpus is not None and not is_bundled(Path(corpus)) and corpus_kind(Path(corpus)) == "typing":
+            return corpus
+        return str(self.app.workspace.corpora / f"{PLAYER_CORPUS}{CORPUS_SUFFIX}")
 
     def action_insight(self) -> None:
         from keytui.corpus_meta import read_layout

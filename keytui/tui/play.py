@@ -16,6 +16,7 @@ from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
 
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter
+from keytui.corpus_meta import check_typing_target
 from keytui.errors import KeytuiError
 from keytui.game import ROLLING_KEYS, GameSession, KeyResult
 from keytui.history import History
@@ -112,14 +113,17 @@ class PlayScreen(Screen):
     def on_mount(self) -> None:
         try:
             checkpoint = load_checkpoint(self.model_path)
-            if self.corpus_path is not None:
-                self.writer = CorpusWriter(self.corpus_path)
         except KeytuiError as exc:
             self.query_one("#play-title", Static).update(
                 Content.from_markup("[b red]Cannot play:[/] $error", error=str(exc))
             )
             self.notify(str(exc), severity="error", timeout=10)
             return
+        if self.corpus_path is not None:
+            try:
+                self.writer = self._open_writer(self.corpus_path)
+            except KeytuiError as exc:  # play on, keeping no keys, and say why
+                self.notify(f"Played keys are not kept: {exc}", severity="error", timeout=10)
         predictor = build_predictor(checkpoint, adaptive=self.adaptive, layout=self.keyboard_layout)
         self.game = GameSession(
             predictor,
@@ -285,11 +289,16 @@ class PlayScreen(Screen):
             self.notify("Played keys are no longer kept.")
         elif self.corpus_path is not None and self.game is not None:
             try:
-                self.writer = self.game.recorder = CorpusWriter(self.corpus_path)
+                self.writer = self.game.recorder = self._open_writer(self.corpus_path)
                 self.notify(f"Played keys are appended to {self.corpus_path.stem}.", markup=False)
             except KeytuiError as exc:
                 self.notify(str(exc), severity="error")
         self._refresh()
+
+    @staticmethod
+    def _open_writer(corpus_path: Path) -> CorpusWriter:
+        check_typing_target(corpus_path)  # played keys are typing: never appended to a text or synthetic corpus
+        return CorpusWriter(corpus_path)
 
     def _stop_keeping(self) -> None:
         if self.writer is not None:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from keytui.corpus import CorpusWriter, read_corpus
+from keytui.corpus_meta import check_typing_target
 from keytui.errors import KeytuiError
 from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.tui.keys import typed_character
@@ -82,6 +83,11 @@ class RecordScreen(Screen):
 
     def on_mount(self) -> None:
         existing = ""
+        try:
+            check_typing_target(self.corpus_path)  # typing goes to typing, never into an imported text
+        except KeytuiError as exc:
+            self._refuse(str(exc))
+            return
         if self.corpus_path.exists() and self.corpus_path.stat().st_size:
             try:
                 existing = read_corpus(self.corpus_path)

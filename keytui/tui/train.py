@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
 
 from keytui.corpus import read_corpus
+from keytui.corpus_meta import read_meta
 from keytui.errors import KeytuiError
 from keytui.models import ARCHITECTURES, ModelConfig
 from keytui.prior import PRIOR_PATH, fine_tune_config
@@ -222,6 +223,7 @@ class TrainScreen(Screen):
             ModelConfig(vocab_size=2, **model_settings)
             corpus_path = Path(str(self.query_one("#corpus", Select).value))
             text = read_corpus(corpus_path)
+            corpus_kind = read_meta(corpus_path).kind
         except KeytuiError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             self.query_one("#train-status", Static).update(
@@ -241,11 +243,18 @@ class TrainScreen(Screen):
         if prior is not None:
             model_settings = {}  # the network is the prior's
             self._log(f"fine-tuning {prior.stem}")
-        self.train_worker(text, corpus_path.stem, out, model_settings, config, prior)
+        self.train_worker(text, corpus_path.stem, out, model_settings, config, prior, corpus_kind)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
     def train_worker(
-        self, text: str, corpus_name: str, out: Path, model_settings: dict, config: TrainConfig, prior: Path | None
+        self,
+        text: str,
+        corpus_name: str,
+        out: Path,
+        model_settings: dict,
+        config: TrainConfig,
+        prior: Path | None,
+        corpus_kind: str,
     ) -> None:
         from keytui.corpus_meta import read_layout
         from keytui.fit import fit_and_save
@@ -266,6 +275,7 @@ class TrainScreen(Screen):
                 cancel=self.cancel_event,
                 layout=self.keyboard_layout or read_layout(self.corpus_path),
                 prior=prior,
+                corpus_kind=corpus_kind,
             )
         except KeytuiError as exc:
             self.post_message(TrainingFailed(str(exc)))
