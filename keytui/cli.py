@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train a new network from random weights instead of fine-tuning the pretrained prior",
     )
+    train.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace an existing model of that name even if the new one is not better on the held-out keys "
+        "(the old one is kept under checkpoints/previous/ either way)",
+    )
     train.add_argument("--headless", action="store_true", help="print progress lines instead of opening the screen")
     train.add_argument(
         "--layout", choices=LAYOUTS, help="the keyboard layout the corpus was typed on (default: the corpus's)"
@@ -115,7 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="headless: print the final summary as JSON")
 
     play = sub.add_parser("play", help="play against a model: it guesses each key before you press it")
-    play.add_argument("--model", help="checkpoint name or path (default: your newest, else the demo)")
+    play.add_argument(
+        "--model",
+        help="checkpoint name or path (default: your latest complete model trained on your own typing, else the demo)",
+    )
     play.add_argument("--corpus", default=DEFAULT_CORPUS, help="where played keys are appended (default: %(default)s)")
     play.add_argument("--no-append", action="store_true", help="do not append played keys to the corpus")
     play.add_argument("--round", type=int, default=100, help="keys per round (default: %(default)s)")
@@ -391,6 +400,7 @@ def cmd_train(args) -> int:
             layout=layout,
             memory_expert=memory_expert,
             start_from="scratch" if prior is None else "prior" if prior == PRIOR_PATH else str(prior),
+            replace=args.replace,
         )
         return 0
     kind = read_meta(corpus_path).kind
@@ -405,6 +415,7 @@ def cmd_train(args) -> int:
         layout=layout,
         prior=prior,
         corpus_kind=kind,
+        replace=args.replace,
     )
 
 
@@ -420,6 +431,7 @@ def _train_headless(
     layout: str,
     prior: Path | None,
     corpus_kind=None,
+    replace: bool = False,
 ) -> int:
     import threading
 
@@ -468,6 +480,7 @@ def _train_headless(
         memory_expert=memory_expert,
         prior=prior,
         corpus_kind=corpus_kind,
+        replace=replace,
     )
     result = outcome.result
     if outcome.checkpoint is None:
@@ -476,6 +489,8 @@ def _train_headless(
         "checkpoint": str(outcome.checkpoint),
         "layout": layout,
         "from": prior.stem if prior is not None else None,
+        "replaced": outcome.decision.replaced,
+        "decision": outcome.decision.reason,
         "stopped": result.stopped,
         "epochs": result.epochs_run,
         "best_epoch": result.best_epoch,
@@ -503,14 +518,16 @@ def _train_headless(
                 print(f"predictor ({mode}): hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
             for name, scores in outcome.baselines.items():
                 print(f"baseline {name}: hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
-        print(f"saved {outcome.checkpoint}")
+        print(f"saved {outcome.checkpoint}; {outcome.decision.reason}")
     return EXIT_INTERRUPTED if result.stopped == "cancelled" else 0
 
 
 def _resolve_model(ws, name: str | None) -> Path:
+    from keytui.versions import default_play_model
+
     if name:
         return ws.checkpoint_path(name)
-    return ws.newest_checkpoint() or ws.checkpoint_path("demo")
+    return default_play_model(ws)
 
 
 def cmd_play(args) -> int:
@@ -567,7 +584,7 @@ def cmd_play(args) -> int:
         )
         for line in sys.stdin:
             for key in line:
-                if is_recordable_key(key) and game.press(key).round_over:
+                if is_recordable_key(key) and game.press(key, dodge=args.dodge).round_over:
                     game.next_round()
                 game.settle()
     finally:
@@ -743,8 +760,10 @@ def cmd_list(args) -> int:
     from keytui.checkpoint import read_metadata
     from keytui.corpus_meta import corpus_kind
     from keytui.prior import PRIOR_KIND
+    from keytui.versions import candidate_path, default_play_model, is_complete, previous_versions, status_words
 
     ws = _workspace(args)
+    default = default_play_model(ws)
     print(f"workspace: {ws.root}")
     print("corpora:")
     for path in ws.list_corpora():
@@ -763,9 +782,16 @@ def cmd_list(args) -> int:
                     detail += f", {kind}"
             if test:
                 detail += f", test hit {test.get('accuracy', 0):.1%}"
+            if not is_complete(meta):
+                detail += f" ({status_words(meta.get('status'))})"
         except KeytuiError as exc:
             detail = f"unreadable: {exc}"
-        print(f"  {path.stem:20s} {detail}")
+        mark = "  <- play's default" if path == default else ""
+        print(f"  {path.stem:20s} {detail}{mark}")
+        for number, previous in enumerate(previous_versions(path), start=1):
+            print(f"  {'':20s} previous version {number}: {previous}")
+        if candidate_path(path).exists():
+            print(f"  {'':20s} a run that did not replace it: {candidate_path(path)}")
     return 0
 
 

@@ -3,9 +3,10 @@
 Given a `prior` (the shipped pretrained model, or any keytui model), the network starts from its weights and keeps
 its vocabulary and settings (fine-tuning); without one, a new network is trained from random weights.
 The best weights so far are saved every time validation improves, so a cancel, a Ctrl-C or a crash leaves the best
-checkpoint on disk. At the end the test split is scored for the network alone (training's own figure), for the
-predictor play and eval use (keytui/predictors/factory.py: the experts around the network and the mixer), frozen and
-adaptive, and for the baselines, side by side.
+checkpoint on disk: as a candidate (`checkpoints/candidates/NAME.safetensors`), never over the previous complete
+model. At the end the test split is scored for the model and for the baselines side by side, and the candidate
+replaces `NAME.safetensors` only if it is better on the same held-out keys (see `keytui.versions`). The test keys
+are also replayed through the predictor play and eval use (keytui/predictors/factory.py), frozen and adaptive.
 """
 
 from __future__ import annotations
@@ -33,15 +34,18 @@ from keytui.training import (
     check_corpus_size,
     split_text,
 )
+from keytui.versions import Decision, candidate_path, decide, install
 from keytui.vocab import Vocab
 
 
 @dataclass
 class FitOutcome:
     result: TrainResult
-    checkpoint: Path | None  # None when cancelled before any epoch finished
+    checkpoint: Path | None  # where this run's model is: NAME.safetensors, or its candidate when not installed
     baselines: dict[str, dict]
     predictor: dict[str, dict] | None = None  # the test keys replayed through play's predictor, frozen and adaptive
+    decision: Decision | None = None  # whether it replaced NAME.safetensors, and why; None when nothing was saved
+    installed: Path | None = None  # NAME.safetensors, the model to play now (this run's or the one it did not beat)
 
 
 def fit_and_save(
@@ -57,6 +61,7 @@ def fit_and_save(
     memory_expert: bool = True,
     prior: Path | None = None,
     corpus_kind: str | None = None,
+    replace: bool = False,
 ) -> FitOutcome:
     """Train on `text`, save the best model to `out_path` and score the test keys. `layout` (the corpus's keyboard)
     goes into its metadata, and `memory_expert`: whether play may let a memory of the fitted keys vote (the mixer
@@ -89,6 +94,8 @@ def fit_and_save(
         base_meta["kind"] = f"fine-tuned from {start.label}"
     fit_text = split.train + split.val
     saved = False
+    out_path = Path(out_path)
+    candidate = candidate_path(out_path)  # the run writes here; NAME.safetensors changes only once it is better
 
     def meta_for(history: list[EpochDone], **extra) -> dict:
         return {**base_meta, "curve": [e.to_json() for e in history], **extra}
@@ -100,7 +107,7 @@ def fit_and_save(
         if isinstance(event, EpochDone):
             history.append(event)
             if event.improved:  # keep the best so far on disk: cancel or crash can only lose later epochs
-                save_checkpoint(out_path, trainer.scored_model, vocab, meta_for(history, status="training"), fit_text)
+                save_checkpoint(candidate, trainer.scored_model, vocab, meta_for(history, status="training"), fit_text)
                 saved = True
         if on_event is not None and not isinstance(event, TrainingFinished):
             on_event(event)
@@ -123,11 +130,19 @@ def fit_and_save(
                 "baselines": baselines,
             },
         )
-        save_checkpoint(out_path, result.model, vocab, meta, fit_text)
+        save_checkpoint(candidate, result.model, vocab, meta, fit_text)
         saved = True
+    decision = None
+    if saved:
+        decision = decide(candidate, out_path, split.test, fit_text[-256:], replace=replace)
+        if decision.replaced:
+            install(candidate, out_path)
     if on_event is not None:
         on_event(TrainingFinished(result))
-    return FitOutcome(result, out_path if saved else None, baselines, predictor)
+    if not saved:
+        return FitOutcome(result, None, baselines, predictor)
+    where = out_path if decision.replaced else candidate
+    return FitOutcome(result, where, baselines, predictor, decision, out_path)
 
 
 def prior_summary(start) -> dict:

@@ -3,6 +3,9 @@
 Before each key the model commits to a guess (its top-3 and its confidence). When the key lands it is scored against
 that guess, the baselines are scored on the same key, and only then does the model see the key and prepare its next
 guess. A round is `round_size` keys; the session keeps both the round's and the whole game's figures.
+
+Dodge mode is another game: the guess is shown and the player tries to avoid it. Its keys are scored apart (a dodge
+score), never in the hit rate, the rounds or the verdict, and never kept as random typing.
 """
 
 from __future__ import annotations
@@ -40,6 +43,34 @@ class KeyResult:
     top3_hit: bool
     baseline_hit: bool
     round_over: bool
+    dodge: bool = False  # pressed with the guess shown: scored apart
+
+
+@dataclass
+class DodgeScore:
+    """Keys pressed with the guess shown: how often the player avoided it, and how often chance alone would have."""
+
+    n: int = 0
+    dodged: int = 0
+    expected: float = 0.0  # sum over keys of 1 - p(shown guess): what pressing at the model's odds would dodge
+
+    def update(self, dodged: bool, p_guess: float) -> None:
+        self.n += 1
+        self.dodged += dodged
+        self.expected += 1.0 - p_guess
+
+    @property
+    def rate(self) -> float:
+        return self.dodged / self.n if self.n else 0.0
+
+    def to_json(self) -> dict:
+        expected = self.expected / self.n if self.n else 0.0
+        return {
+            "n": self.n,
+            "dodged": self.dodged,
+            "dodge_rate": round(self.rate, 6),
+            "expected_rate": round(expected, 6),
+        }
 
 
 @dataclass(frozen=True)
@@ -185,6 +216,7 @@ class GameSession:
         self.total = Scoreboard()
         self.round = Scoreboard()
         self.rounds_done: list[dict] = []
+        self.dodge = DodgeScore()
         self.history: deque[KeyResult] = deque(maxlen=recent)
         self.recent_hits: deque[bool] = deque(maxlen=ROLLING_KEYS)
         self.rolling_rates: deque[float] = deque(maxlen=RATE_HISTORY)  # hit rate over the last keys, after each key
@@ -203,7 +235,7 @@ class GameSession:
         self._hits: list[bool] = []
         self._keys_kept = True  # every key so far went to a corpus (or was the random control's)
         self.guess = self._make_guess()
-        self._baseline_guess = self.baseline.guess(1)
+        self._baseline_guess = self.baseline.guess(3)  # its top 3, so its top-3 hit rate is measured
 
     @property
     def uniform_chance(self) -> float:
@@ -214,37 +246,44 @@ class GameSession:
         self._probs = probs
         return Guess(top, float(probs.max()) if len(probs) else 0.0)
 
-    def press(self, key: str) -> KeyResult:
-        """Score `key` against the committed guess, then let the predictors see it and commit to the next guess."""
-        if self.recorder is not None:
+    def press(self, key: str, *, dodge: bool = False) -> KeyResult:
+        """Score `key` against the committed guess, then let the predictors see it and commit to the next guess.
+
+        `dodge`: the guess was shown before the key, so the key is scored as a dodge, apart, and not recorded.
+        """
+        if self.recorder is not None and not dodge:
             self.recorder.write(key)  # on disk before it counts: a crash never loses a key the screen showed
         guess = self.guess
         p_actual = self.predictor.prob_of(key, self._probs)
         baseline_top = self._baseline_guess
-        baseline_p = self.baseline.prob_of(key, self.baseline.probs()) if baseline_top else 0.0
-        for board in (self.total, self.round):
-            board.model.update(key, guess.top or ["\x00"], p_actual, guess.confidence if guess.top else None)
-            board.baseline.update(key, baseline_top or ["\x00"], baseline_p)
+        if dodge:
+            self.dodge.update(guess.top[:1] != [key], guess.confidence)
+        else:
+            baseline_p = self.baseline.prob_of(key, self.baseline.probs()) if baseline_top else 0.0
+            for board in (self.total, self.round):
+                board.model.update(key, guess.top or ["\x00"], p_actual, guess.confidence if guess.top else None)
+                board.baseline.update(key, baseline_top or ["\x00"], baseline_p)
         started = time.perf_counter()
         self.predictor.observe(key)
         self.baseline.observe(key)
         self.guess = self._make_guess()
-        self._baseline_guess = self.baseline.guess(1)
+        self._baseline_guess = self.baseline.guess(3)  # its top 3, so its top-3 hit rate is measured
         self.latencies.append(time.perf_counter() - started)  # to the next guess; deferred learning is not in it
         hit = bool(guess.top) and guess.top[0] == key
-        round_over = self.round.n >= self.round_size
+        round_over = not dodge and self.round.n >= self.round_size
         result = KeyResult(
-            key, guess, hit, key in guess.top[:3], bool(baseline_top) and baseline_top[0] == key, round_over
+            key, guess, hit, key in guess.top[:3], bool(baseline_top) and baseline_top[0] == key, round_over, dodge
         )
         self.history.append(result)
-        self.recent_hits.append(hit)
-        self.rolling_rates.append(sum(self.recent_hits) / len(self.recent_hits))
-        self._typed.append(key)
-        self._hits.append(hit)
-        self._round_modes.add(self.mode)
-        self._game_modes.add(self.mode)
-        if self.recorder is None and self.mode != "random":
-            self._keys_kept = False
+        if not dodge:  # dodge keys are another game: none of the main game's figures or records see them
+            self.recent_hits.append(hit)
+            self.rolling_rates.append(sum(self.recent_hits) / len(self.recent_hits))
+            self._typed.append(key)
+            self._hits.append(hit)
+            self._round_modes.add(self.mode)
+            self._game_modes.add(self.mode)
+            if self.recorder is None and self.mode != "random":
+                self._keys_kept = False
         if self.clock is not None:
             self.clock.tick()
         if round_over:
@@ -343,6 +382,8 @@ class GameSession:
     def summary(self) -> dict:
         data = self.total.to_json(self.uniform_chance)
         data["rounds"] = self.rounds_done
+        if self.dodge.n:
+            data["dodge"] = self.dodge.to_json()
         return data
 
 

@@ -129,3 +129,31 @@ def test_verdict_needs_enough_keys_and_significance():
     for key in keys:
         weak.update(key, ["z"], 0.01)
     assert not judge(weak, 0.1).predictable and "You beat the machine" in judge(weak, 0.1).text
+
+
+def test_dodge_keys_are_scored_apart_and_never_recorded(tmp_path):
+    corpus = tmp_path / "keys.txt"
+    with CorpusWriter(corpus) as writer:
+        game = GameSession(NGramPredictor("ab" * 30, adaptive=False), MajorityPredictor("ab" * 30), recorder=writer)
+        game.press("a")
+        shown = game.guess.top[0]
+        dodged = "a" if shown != "a" else "b"
+        result = game.press(dodged, dodge=True)
+        caught = game.press(game.guess.top[0], dodge=True)
+        game.press("b")
+    assert corpus.read_text() == "ab"  # dodge keys are not random typing
+    assert result.dodge and not result.round_over and caught.hit
+    assert game.total.n == 2 and game.round.n == 2  # nor in the hit rate, the round or the verdict
+    assert (game.dodge.n, game.dodge.dodged) == (2, 1)
+    summary = game.summary()
+    assert summary["n"] == 2 and summary["dodge"]["n"] == 2 and summary["dodge"]["dodged"] == 1
+    assert len(game.rolling_rates) == 2
+
+
+def test_the_ngram_baselines_top3_is_measured_not_its_top1():
+    text = "abcabdabe" * 20
+    game = GameSession(NGramPredictor(text, adaptive=False), NGramPredictor(text, adaptive=False), round_size=1000)
+    for key in "abcabdabeabeabd":
+        game.press(key)
+    baseline = game.total.baseline
+    assert baseline.top3_hits > baseline.hits  # after "ab", c, d and e are all in its top 3; one is its top 1

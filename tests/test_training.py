@@ -165,13 +165,14 @@ def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_tex
 def test_the_checkpoint_saved_mid_training_holds_the_averaged_weights(tmp_path, small_text):
     """What a crash would leave on disk is the validated (averaged) model, not the last raw step."""
     from keytui.checkpoint import load_checkpoint
+    from keytui.versions import candidate_path
 
     path = tmp_path / "m.safetensors"
     on_disk = {}
 
     def crash_after_first_epoch(event):
         if isinstance(event, EpochDone):
-            on_disk.update(load_checkpoint(path).model.state_dict())
+            on_disk.update(load_checkpoint(candidate_path(path)).model.state_dict())  # the run's file, not NAME's
             raise KeyboardInterrupt
 
     outcome = _fit_tiny(small_text, path, TrainConfig(epochs=5, average_epochs=3), crash_after_first_epoch)

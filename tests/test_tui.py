@@ -300,3 +300,77 @@ async def test_record_and_play_screens_never_append_typing_to_a_text(workspace, 
         await pilot.press("a", "f3", "b")  # F3 cannot turn keeping on either
         assert app.screen.game.total.n == 2 and app.screen.writer is None
     assert text.read_text() == "Licensed"
+
+
+async def test_escape_from_a_mode_opened_from_the_command_line_leaves_with_a_summary(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "record", corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "b", "c", "escape")
+        await pilot.pause()
+    assert app.return_value == "recorded 3 keys into keys (3 keys in all)"
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "s", "escape")
+        await pilot.pause()
+    assert app.return_value.startswith("played 2 keys against tiny: hit rate ")
+    assert app.return_value.endswith("; 2 kept in keys")
+    assert corpus.read_text() == "abcas"
+
+
+async def test_home_acts_on_what_it_shows(workspace, tiny_checkpoint, small_text):
+    from keytui.corpus_meta import write_meta
+    from keytui.tui.home import HomeScreen
+
+    apache = workspace.corpora / "apache.txt"
+    apache.write_text(small_text)
+    write_meta(apache, "text")
+    (workspace.corpora / "a-mine.txt").write_text("qwe")  # sorts first: must not be taken for the player's corpus
+    app = create_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        home = app.screen
+        home.query_one("#corpora", OptionList).highlighted = 1  # apache, an imported text
+        await pilot.pause()
+        assert "record and play into keys" in text_of(home, "#selection")
+        await pilot.press("r")
+        assert isinstance(app.screen, RecordScreen) and app.screen.corpus_path.name == "keys.txt"
+        await pilot.press("z", "escape")
+        await pilot.pause()
+        assert app.screen is home and home.selected_corpus().endswith("keys.txt")  # home shows where keys went
+        assert apache.read_text() == small_text
+        home.query_one("#corpora", OptionList).highlighted = 1  # apache again: train on it
+        await pilot.press("t")
+        train = app.screen
+        for field, value in (("epochs", "1"), ("hidden", "8"), ("layers", "1"), ("embedding", "4")):
+            train.query_one(f"#{field}").value = value
+        await pilot.press("f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Training over" in text_of(train, "#train-status") and "F6" in text_of(train, "#train-status")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert home.selected_model().endswith("apache.safetensors")  # after training, home selects that model
+        assert "play against apache" in text_of(home, "#selection")
+
+
+async def test_round_counter_restarts_after_the_results(workspace, tiny_checkpoint):
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=None, round_size=3)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("a", "b", "c")
+        assert isinstance(app.screen, RoundResults)
+        await pilot.press("enter")
+        assert "(round 2: 0/3)" in text_of(screen, "#scores")
+        assert screen.query_one("#round-bar").progress == 0
+
+
+async def test_dodge_keys_on_screen_are_scored_apart_and_not_kept(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("a", "f2", "b", "c", "f2", "d")
+        assert screen.game.total.n == 2 and screen.game.dodge.n == 2
+        assert "dodged" in text_of(screen, "#scores") and "keys played  2" in text_of(screen, "#scores")
+    assert corpus.read_text() == "ad"

@@ -28,6 +28,10 @@ class KeytuiApp(App):
         self.workspace = workspace
         self.start_screen = screen
         self.options = options
+        # What the last mode worked on, so that home shows it when the player comes back.
+        self.last_corpus: str | None = None
+        self.last_model: str | None = None
+        self.left_summaries: list[str] = []  # modes already left, for the summary printed when the app ends
 
     def notify(self, message: str, *, markup: bool = False, **options: Any) -> None:  # type: ignore[override]
         """Notifications carry names and error messages a player chose: plain text, never markup.
@@ -37,12 +41,33 @@ class KeytuiApp(App):
         super().notify(message, markup=False, **options)
 
     def on_mount(self) -> None:
-        from keytui.tui.home import HomeScreen
-
         self._restore_theme()
-        self.push_screen(HomeScreen())
-        if self.start_screen != "home":
+        if self.start_screen == "home":
+            from keytui.tui.home import HomeScreen
+
+            self.push_screen(HomeScreen())
+        else:  # opened straight from the command line: Esc leaves the app, not into a home nobody asked for
             self.open_mode(self.start_screen, **self.options)
+
+    def leave_mode(self) -> None:
+        """A mode is done: back to the screen it was opened from (home, or train for "play it"); the mode the
+        command line opened leaves the app, whose summary is printed once the terminal is back."""
+        if len(self.screen_stack) > 2:  # Textual's own default screen, then ours
+            if hasattr(self.screen, "session_summary"):
+                self.left_summaries.append(self.screen.session_summary())
+            self.pop_screen()
+        else:
+            self.exit(result=self.session_summary())
+
+    async def action_quit(self) -> None:
+        self.exit(result=self.session_summary())
+
+    def session_summary(self) -> str | None:
+        """One line per mode opened straight from the command line, printed once the app has left the terminal."""
+        if self.start_screen == "home":
+            return None
+        lines = [screen.session_summary() for screen in self.screen_stack if hasattr(screen, "session_summary")]
+        return "\n".join(line for line in [*lines, *self.left_summaries] if line) or None
 
     def _restore_theme(self) -> None:
         """The theme chosen in an earlier run (a theme that no longer exists is ignored), kept on every change."""
@@ -98,4 +123,6 @@ def create_app(workspace: Workspace, screen: str = "home", **options: Any) -> Ke
 
 
 def run_app(workspace: Workspace, screen: str = "home", **options: Any) -> None:
-    create_app(workspace, screen, **options).run()
+    summary = create_app(workspace, screen, **options).run()
+    if summary:
+        print(summary)

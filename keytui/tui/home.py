@@ -19,6 +19,7 @@ from keytui.history import History, HistoryRead
 from keytui.paths import CORPUS_SUFFIX
 from keytui.retrain import retrain_offer
 from keytui.tui.widgets.history_panel import HistoryPanel
+from keytui.versions import default_play_model, is_complete, status_words
 
 
 class HomeScreen(Screen):
@@ -84,22 +85,29 @@ class HomeScreen(Screen):
         workspace = self.app.workspace
         corpora = self.query_one("#corpora", OptionList)
         models = self.query_one("#models", OptionList)
-        chosen_corpus, chosen_model = self.selected_corpus(), self.selected_model()
+        # What the last mode worked on comes first (after recording into keys, home shows keys), then what was
+        # selected; on first sight, the player's own corpus and play's default model.
+        chosen_corpus = self.app.last_corpus or self.selected_corpus()
+        chosen_model = self.app.last_model or self.selected_model()
+        self.app.last_corpus = self.app.last_model = None
         corpora.clear_options()
         for path in workspace.list_corpora():
             keys = path.stat().st_size
-            corpora.add_option(Option(Content(f"{path.stem}  ({keys:,} bytes)"), id=str(path)))  # not markup
+            kind = corpus_kind(path)
+            corpora.add_option(Option(Content(f"{path.stem}  ({keys:,} bytes, {kind})"), id=str(path)))  # not markup
         models.clear_options()
         for path in workspace.list_checkpoints():
             try:
                 meta = read_metadata(path)
                 test = meta.get("metrics", {}).get("test", {})
                 detail = f"{meta['model']['arch']}, test hit {test['accuracy']:.0%}" if test else meta["model"]["arch"]
+                if not is_complete(meta):
+                    detail += f", {status_words(meta.get('status'))}"
             except (KeytuiError, KeyError):
                 detail = "unreadable"
             models.add_option(Option(Content(f"{path.stem}  ({detail})"), id=str(path)))
-        self._reselect(corpora, chosen_corpus)
-        self._reselect(models, chosen_model, prefer=workspace.newest_checkpoint())
+        self._reselect(corpora, chosen_corpus, prefer=workspace.corpora / f"{PLAYER_CORPUS}{CORPUS_SUFFIX}")
+        self._reselect(models, chosen_model, prefer=default_play_model(workspace))
         self._show_selection()
         try:
             read = History.of_workspace(workspace.root).read()
@@ -134,11 +142,18 @@ class HomeScreen(Screen):
         self._show_selection()
 
     def _show_selection(self) -> None:
+        """What each action will act on, spelled out: a player must never guess where their keys go."""
         corpus, model = self.selected_corpus(), self.selected_model()
         corpus_name = Path(corpus).stem if corpus else "—"
         model_name = Path(model).stem if model else "—"
+        keys_to = Path(self._writable_corpus()).stem
         self.query_one("#selection", Static).update(
-            Content.from_markup("corpus: [b]$corpus[/b]    model: [b]$model[/b]", corpus=corpus_name, model=model_name)
+            Content.from_markup(
+                "record and play into [b]$keys[/b]   train on [b]$corpus[/b]   play against [b]$model[/b]",
+                keys=keys_to,
+                corpus=corpus_name,
+                model=model_name,
+            )
         )
         offer = retrain_offer(Path(model), Path(corpus)) if corpus and model else None
         self.retrain = offer

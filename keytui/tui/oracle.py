@@ -202,7 +202,7 @@ class OracleScreen(Screen):
 
     def action_leave(self) -> None:
         self._finish()
-        self.app.pop_screen()
+        self.app.leave_mode()  # back home, or out of the app when `keytui play --keys` opened it
 
     def on_unmount(self) -> None:
         self._finish()

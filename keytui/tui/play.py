@@ -86,6 +86,7 @@ class PlayScreen(Screen):
         self.last: KeyResult | None = None
         self._history_warned = False
         self.hit_counts: Counter[str] = Counter()
+        self.kept_keys = 0  # played keys appended to the corpus in this session
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,6 +125,9 @@ class PlayScreen(Screen):
                 self.writer = self._open_writer(self.corpus_path)
             except KeytuiError as exc:  # play on, keeping no keys, and say why
                 self.notify(f"Played keys are not kept: {exc}", severity="error", timeout=10)
+        self.app.last_model = str(self.model_path)  # home shows this model when the player comes back
+        if self.writer is not None:
+            self.app.last_corpus = str(self.corpus_path)
         predictor = build_predictor(checkpoint, adaptive=self.adaptive, layout=self.keyboard_layout)
         self.game = GameSession(
             predictor,
@@ -144,13 +148,15 @@ class PlayScreen(Screen):
         event.stop()
         event.prevent_default()
         try:
-            result = self.game.press(character)
+            result = self.game.press(character, dodge=self.dodge)
         except KeytuiError as exc:  # the disk refused the key: stop keeping keys, keep playing
             self.notify(str(exc), severity="error", timeout=10)
             self._stop_keeping()
-            result = self.game.press(character)
+            result = self.game.press(character, dodge=self.dodge)
+        if self.writer is not None and not result.dodge:
+            self.kept_keys += 1
         self.last = result
-        if result.hit:
+        if result.hit and not result.dodge:
             self.hit_counts[character] += 1
         self._refresh()
         self.call_after_refresh(self.game.settle)  # the model learns once the guess is on screen
@@ -158,6 +164,7 @@ class PlayScreen(Screen):
             self._warn_history()
             summary = self.game.round.to_json(self.game.uniform_chance)
             self.game.next_round()
+            self._refresh()  # the round counter and bar start again at 0 under the results
             self.app.push_screen(RoundResults(summary, len(self.game.rounds_done), **self._round_extras()))
 
     def _round_extras(self) -> dict:
@@ -191,9 +198,11 @@ class PlayScreen(Screen):
             return
         sealed = "the guess is sealed until your key lands."
         mode = "dodge mode: the guess is shown, avoid it!" if self.dodge else sealed
-        title = "Model [b]$model[/b] vs you. Type at random; $mode (" + (
-            "played keys go to corpus [b]$corpus[/b])" if self.writer else "played keys not kept)"
-        )
+        if self.dodge:
+            keep = "dodge keys are scored apart and never kept)"
+        else:
+            keep = "played keys go to corpus [b]$corpus[/b])" if self.writer else "played keys not kept)"
+        title = "Model [b]$model[/b] vs you. Type at random; $mode (" + keep
         corpus = self.corpus_path.stem if self.corpus_path else ""
         self.query_one("#play-title", Static).update(
             Content.from_markup(title, model=self.model_path.stem, mode=mode, corpus=corpus)
@@ -208,7 +217,18 @@ class PlayScreen(Screen):
         else:
             self.query_one("#guess", Static).update("next guess: [b]▒[/b] (sealed)")
         last = self.last
-        if last is not None:
+        if last is not None and last.dodge:  # dodge mode: avoiding the shown guess is the player's win
+            self.query_one("#result", KeyFlash).show(
+                "miss" if last.hit else "hit",
+                Content.from_markup(
+                    "you pressed [b]$key[/b], it showed [b]$guess[/b]    $verdict",
+                    key=shown(last.key),
+                    guess=shown(last.guess.top[0]),
+                    verdict="✘ caught" if last.hit else "✔ dodged",
+                ),
+            )
+            self.query_one("#top3", Static).update("")
+        elif last is not None:
             outcome = "hit" if last.hit else ("top3" if last.top3_hit else "miss")
             verdict = {"hit": "✔ HIT", "top3": "~ in its top 3", "miss": "✘ miss"}[outcome]
             self.query_one("#result", KeyFlash).show(
@@ -248,6 +268,7 @@ class PlayScreen(Screen):
             f"weighted F1  {model.weighted_f1:6.3f}\n"
             f"chance       {game.uniform_chance:6.1%} uniform, {model.majority_rate:.1%} top key\n"
             f"n-gram       {baseline.hit_rate:6.1%} same keys"
+            + (f"\ndodged       {game.dodge.dodged}/{game.dodge.n} shown guesses (apart)" if game.dodge.n else "")
         )
         verdict = game.verdict()
         self.query_one("#rolling", HitRateTrace).update_rates(game.rolling_rates, verdict.chance)
@@ -307,10 +328,22 @@ class PlayScreen(Screen):
         if self.game is not None:
             self.game.recorder = None
 
+    def session_summary(self) -> str:
+        game = self.game
+        if game is None or game.total.n + game.dodge.n == 0:
+            return f"played no keys against {self.model_path.stem}"
+        total = game.total
+        kept = f"; {self.kept_keys:,} kept in {self.corpus_path.stem}" if self.kept_keys else "; keys not kept"
+        dodged = f"; dodged {game.dodge.dodged} of {game.dodge.n} shown guesses" if game.dodge.n else ""
+        return (
+            f"played {total.n:,} keys against {self.model_path.stem}: hit rate {total.model.hit_rate:.1%} "
+            f"(n-gram {total.baseline.hit_rate:.1%}, chance {game.verdict().chance:.1%}){dodged}{kept}"
+        )
+
     def action_leave(self) -> None:
         self._finish()
         self._offer_retraining()
-        self.app.pop_screen()
+        self.app.leave_mode()
 
     def _offer_retraining(self) -> None:
         """After a game that added enough keys to the model's own corpus, say that retraining would pay."""

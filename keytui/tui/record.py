@@ -67,6 +67,7 @@ class RecordScreen(Screen):
         self.recent: deque[str] = deque(maxlen=60)
         self.press_times: deque[float] = deque()
         self.writer: CorpusWriter | None = None
+        self.session_keys = 0  # keys recorded since this screen opened
         self._charts_dirty = True
 
     def compose(self) -> ComposeResult:
@@ -99,6 +100,7 @@ class RecordScreen(Screen):
         except KeytuiError as exc:
             self._refuse(str(exc))
             return
+        self.app.last_corpus = str(self.corpus_path)  # home shows this corpus when the player comes back
         self.counts.update(existing)
         self.recent.extend(existing[-60:])
         self.keys = len(existing)
@@ -141,6 +143,7 @@ class RecordScreen(Screen):
         self.counts[character] += 1
         self.recent.append(character)
         self.keys += 1
+        self.session_keys += 1
         self._charts_dirty = True
         self._refresh_stats()
         if self.chart_interval is None:
@@ -196,7 +199,13 @@ class RecordScreen(Screen):
 
     def action_leave(self) -> None:
         self.close_writer()
-        self.app.pop_screen()
+        self.app.leave_mode()
+
+    def session_summary(self) -> str:
+        name = self.corpus_path.name.removesuffix(".txt")
+        if self.writer is None and not self.session_keys and not self.keys:
+            return f"recorded nothing into {name}"
+        return f"recorded {self.session_keys:,} keys into {name} ({self.keys:,} keys in all)"
 
     def close_writer(self) -> None:
         if self.writer is not None:

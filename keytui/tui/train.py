@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
 
 from keytui.corpus import read_corpus
-from keytui.corpus_meta import read_meta
+from keytui.corpus_meta import PLAYER_CORPUS, read_meta
 from keytui.errors import KeytuiError
 from keytui.models import ARCHITECTURES, ModelConfig
+from keytui.paths import CORPUS_SUFFIX
 from keytui.prior import PRIOR_PATH, fine_tune_config
 from keytui.training import (
     REFERENCE_MODEL,
@@ -30,6 +31,7 @@ from keytui.training import (
 )
 from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
 from keytui.tui.widgets.loss_plot import LossPlot
+from keytui.versions import status_words
 
 DEFAULT_MODEL = {k: v for k, v in ModelConfig(vocab_size=1).to_json().items() if k != "vocab_size"}
 FIELDS = [  # (input id, label, source, key, type)
@@ -54,6 +56,7 @@ class TrainScreen(Screen):
     TrainScreen #train-form Input { margin-bottom: 0; }
     TrainScreen #train-form .buttons { height: auto; margin-top: 1; }
     TrainScreen #train-form .buttons Button { min-width: 12; margin-right: 1; }
+    TrainScreen #play-model { margin-top: 1; width: 100%; }
     TrainScreen #train-progress { padding: 0 1; }
     TrainScreen #train-status { height: auto; min-height: 1; margin-bottom: 1; }
     TrainScreen #train-figures { height: 3; margin: 1 0; }
@@ -63,6 +66,7 @@ class TrainScreen(Screen):
     BINDINGS = [
         Binding("f5", "start", "Start"),
         Binding("escape", "cancel_or_leave", "Cancel/back"),
+        Binding("f6", "play_model", "Play it"),
     ]
 
     def __init__(
@@ -75,9 +79,12 @@ class TrainScreen(Screen):
         layout: str | None = None,
         memory_expert: bool = True,
         start_from: str = FROM_PRIOR,
+        replace: bool = False,
     ) -> None:
-        """`layout`: the keyboard the corpus was typed on (default: what the corpus says it was)."""
+        """`layout`: the keyboard the corpus was typed on (default: what the corpus says it was); `replace`: the new
+        model replaces an existing one of its name even when not better (`--replace`)."""
         super().__init__()
+        self.replace = replace
         self.corpus_path = Path(corpus)
         self.keyboard_layout = layout
         self.out = out
@@ -89,6 +96,7 @@ class TrainScreen(Screen):
         self.cancel_event = threading.Event()
         self.running = False
         self.outcome = None
+        self.trained_corpus = self.corpus_path
         self.epochs_seen: list[EpochDone] = []
 
     def compose(self) -> ComposeResult:
@@ -117,6 +125,7 @@ class TrainScreen(Screen):
                 with Horizontal(classes="buttons"):
                     yield Button("Start (F5)", id="start", variant="primary")
                     yield Button("Cancel (Esc)", id="cancel", variant="error", disabled=True)
+                yield Button("Play it (F6)", id="play-model", variant="success")
             with Vertical(id="train-progress"):
                 yield Static("Choose settings and press F5 to start.", id="train-status")
                 yield Label("epochs")
@@ -145,6 +154,7 @@ class TrainScreen(Screen):
 
     def on_mount(self) -> None:
         self._show_network_fields()
+        self.query_one("#play-model", Button).display = False
         if self.autostart:
             self.action_start()
 
@@ -231,6 +241,8 @@ class TrainScreen(Screen):
             )
             return
         out = Path(self.out) if self.out else self.app.workspace.checkpoints / f"{corpus_path.stem}.safetensors"
+        self.trained_corpus = corpus_path
+        self.query_one("#play-model", Button).display = False
         self.running = True
         self.cancel_event.clear()
         self.epochs_seen.clear()
@@ -276,6 +288,7 @@ class TrainScreen(Screen):
                 layout=self.keyboard_layout or read_layout(self.corpus_path),
                 prior=prior,
                 corpus_kind=corpus_kind,
+                replace=self.replace,
             )
         except KeytuiError as exc:
             self.post_message(TrainingFailed(str(exc)))
@@ -321,12 +334,17 @@ class TrainScreen(Screen):
         self.outcome = outcome = message.outcome
         result = outcome.result
         if outcome.checkpoint is None:
-            self.query_one("#train-status", Static).update("Cancelled before the first epoch ended: nothing saved.")
+            self.query_one("#train-status", Static).update(
+                "Training over: cancelled before the first epoch ended, nothing saved."
+            )
             return
+        self.app.last_model = str(outcome.installed)  # home selects this model when the player goes back
+        self.app.last_corpus = str(self.trained_corpus)
         test = result.test
+        epochs = f"{result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''}"
         lines = [
-            f"[b]{result.stopped.replace('_', ' ')}[/b] after {result.epochs_run} epochs "
-            f"({result.seconds:.0f}s); best epoch {result.best_epoch}. Saved [b]$saved[/b]"
+            f"[b]Training over[/b]: {status_words(result.stopped)} after {epochs} ({result.seconds:.0f}s); "
+            f"best epoch {result.best_epoch}. $reason."
         ]
         if test is not None:
             lines.append(
@@ -334,13 +352,16 @@ class TrainScreen(Screen):
                 f"{test.macro_f1:.3f}  weighted F1 {test.weighted_f1:.3f}"
             )
             lines.append("   ".join(f"{name}: hit {s['hit_rate']:.1%}" for name, s in outcome.baselines.items()))
+        lines.append("Next: press [b]F6[/b] to play [b]$model[/b].")
         self.query_one("#train-status", Static).update(
-            Content.from_markup("\n".join(lines), saved=outcome.checkpoint.name)
+            Content.from_markup("\n".join(lines), reason=outcome.decision.reason, model=outcome.installed.stem)
         )
         for mode, scores in (outcome.predictor or {}).items():
             self._log(f"test keys replayed as a game ({mode}, every expert mixed): hit {scores['hit_rate']:.1%}")
+        self.query_one("#play-model", Button).display = True
         self._log(f"saved {outcome.checkpoint}")
-        self.notify(f"Model saved: {outcome.checkpoint.name}")
+        self._log(outcome.decision.reason)
+        self.notify(f"Training over: {outcome.decision.reason}")
 
     def on_training_failed(self, message: TrainingFailed) -> None:
         self._finish()
@@ -351,6 +372,7 @@ class TrainScreen(Screen):
 
     def _finish(self) -> None:
         self.running = False
+        self.refresh_bindings()
         self.query_one("#start", Button).disabled = False
         self.query_one("#cancel", Button).disabled = True
 
@@ -363,7 +385,30 @@ class TrainScreen(Screen):
             self.cancel_event.set()
             self.query_one("#train-status", Static).update("Cancelling: keeping the best checkpoint so far…")
             return
-        self.app.pop_screen()
+        self.app.leave_mode()
+
+    def session_summary(self) -> str:
+        outcome = self.outcome
+        if outcome is None:
+            return "no model trained" if not self.running else "training stopped when the app closed"
+        if outcome.checkpoint is None:
+            return "training cancelled before the first epoch ended: nothing saved"
+        result = outcome.result
+        epochs = f"{result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''}"
+        stopped = status_words(result.stopped)
+        return f"trained on {self.trained_corpus.stem}: {stopped} after {epochs}; {outcome.decision.reason}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "play_model":  # offered once a run has left a model to play
+            return self.outcome is not None and self.outcome.installed is not None and not self.running
+        return True
+
+    @on(Button.Pressed, "#play-model")
+    def action_play_model(self) -> None:
+        if self.outcome is None or self.outcome.installed is None or self.running:
+            return
+        keys = self.app.workspace.corpora / f"{PLAYER_CORPUS}{CORPUS_SUFFIX}"
+        self.app.open_mode("play", model=str(self.outcome.installed), corpus=str(keys))
 
     def on_unmount(self) -> None:
         self.cancel_event.set()

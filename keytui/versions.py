@@ -1,0 +1,156 @@
+"""Model versions: a model is never silently replaced by a worse one.
+
+Training writes into `checkpoints/candidates/NAME.safetensors` (the best weights so far, so a cancel, Ctrl-C or crash
+leaves the previous `NAME.safetensors` as it was). When training ends, the candidate replaces `NAME.safetensors` only
+if it is complete and scores better than the current model on the same held-out keys (the candidate's test keys,
+which neither model trained on), or when the user asks for it (`--replace`). The model it replaces is kept as
+`checkpoints/previous/NAME.1.safetensors` (the older ones shift to `.2`, `.3`; `KEEP` of them are kept).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from keytui.errors import KeytuiError
+from keytui.paths import BUNDLED_DIR, CHECKPOINT_SUFFIX
+
+CANDIDATES = "candidates"
+PREVIOUS = "previous"
+KEEP = 3
+COMPLETE = ("early_stop", "max_epochs", "time_limit")  # a run that ended by itself, not cancelled nor still going
+STATUS_WORDS = {  # how a run ended, in words for people
+    "early_stop": "early stopping",
+    "max_epochs": "all epochs run",
+    "time_limit": "time limit reached",
+    "cancelled": "cancelled",
+    "training": "unfinished (interrupted)",
+}
+
+
+def status_words(status: str | None) -> str:
+    return STATUS_WORDS.get(status or "", status or "unknown")
+
+
+def candidate_path(out: Path) -> Path:
+    return out.parent / CANDIDATES / out.name
+
+
+def previous_path(out: Path, number: int) -> Path:
+    return out.parent / PREVIOUS / f"{out.name.removesuffix(CHECKPOINT_SUFFIX)}.{number}{CHECKPOINT_SUFFIX}"
+
+
+def previous_versions(out: Path) -> list[Path]:
+    """The kept earlier versions of a model, newest first."""
+    return [p for p in (previous_path(out, n) for n in range(1, KEEP + 1)) if p.exists()]
+
+
+def is_complete(meta: dict) -> bool:
+    """A model whose training ended by itself and was scored on its test keys (not cancelled, not mid-run)."""
+    return meta.get("status") in COMPLETE and bool(meta.get("metrics", {}).get("test"))
+
+
+@dataclass(frozen=True)
+class Decision:
+    replaced: bool
+    reason: str  # one line for people
+    kept_previous: Path | None = None  # where the replaced model now lives
+
+
+def _rotate_into_previous(out: Path) -> Path:
+    """Shift NAME.1 -> NAME.2 ... (dropping the oldest) and copy the current model to NAME.1, which is returned."""
+    from keytui.corpus import atomic_write_bytes
+
+    folder = out.parent / PREVIOUS
+    folder.mkdir(parents=True, exist_ok=True)
+    previous_path(out, KEEP).unlink(missing_ok=True)
+    for number in range(KEEP - 1, 0, -1):
+        if previous_path(out, number).exists():
+            os.replace(previous_path(out, number), previous_path(out, number + 1))
+    first = previous_path(out, 1)
+    atomic_write_bytes(first, out.read_bytes())  # a copy: `out` stays whole until the candidate is renamed over it
+    return first
+
+
+def install(candidate: Path, out: Path) -> Path | None:
+    """Put the candidate in place of `out`, keeping the model it replaces among the previous versions."""
+    kept = _rotate_into_previous(out) if out.exists() else None
+    try:
+        os.replace(candidate, out)
+    except OSError as exc:
+        raise KeytuiError(f"cannot install the new model as {out}: {exc.strerror}") from None
+    return kept
+
+
+def decide(candidate: Path, out: Path, test_keys: str, warmup: str = "", *, replace: bool = False) -> Decision:
+    """Whether the finished candidate should replace `out` (see the module docstring); does not touch files.
+
+    `test_keys`: the candidate's held-out keys (neither model trained on them: the old model's fitted keys end before
+    them when its corpus was this one, shorter); `warmup`: the keys just before them, shown to both unscored."""
+    from keytui.checkpoint import load_checkpoint, read_metadata
+
+    new_meta = read_metadata(candidate)
+    if not out.exists():
+        return Decision(True, f"saved {out.name}")
+    if replace:
+        return Decision(True, f"replaced {out.name} as asked (--replace)")
+    try:
+        old_meta = read_metadata(out)
+    except KeytuiError:
+        return Decision(True, f"replaced {out.name}, which could not be read")
+    if not is_complete(new_meta):
+        if is_complete(old_meta):
+            return Decision(False, f"kept {out.name}: this run did not finish ({new_meta.get('status')})")
+        return Decision(True, f"replaced {out.name}, which had not finished either")
+    if not is_complete(old_meta):
+        return Decision(True, f"replaced {out.name}, whose training had not finished")
+    if not test_keys:
+        return Decision(True, f"replaced {out.name}")
+    try:
+        old = load_checkpoint(out)
+    except KeytuiError:
+        return Decision(True, f"replaced {out.name}, which could not be loaded")
+    new_score = held_out_score(load_checkpoint(candidate), test_keys, warmup)
+    old_score = held_out_score(old, test_keys, warmup)
+    figures = (
+        f"on the same {len(test_keys):,} held-out keys: new {new_score['hit_rate']:.1%} hit, "
+        f"{new_score['bits_per_char']:.3f} bits/key; previous {old_score['hit_rate']:.1%}, "
+        f"{old_score['bits_per_char']:.3f}"
+    )
+    if new_score["bits_per_char"] < old_score["bits_per_char"]:
+        return Decision(True, f"replaced {out.name}: better {figures}")
+    return Decision(False, f"kept {out.name}: the new model is not better {figures}")
+
+
+def held_out_score(checkpoint, test_keys: str, warmup: str = "") -> dict:
+    """The frozen model's score on keys, through the predictor play uses (every expert mixed, none learning)."""
+    from keytui.predictors import replay
+    from keytui.predictors.factory import build_predictor
+
+    return replay(build_predictor(checkpoint, adaptive=False), test_keys, warmup=warmup).to_json()
+
+
+def default_play_model(workspace) -> Path:
+    """The player's latest complete model trained on their own typing; else the shipped demo."""
+    from keytui.checkpoint import read_metadata
+    from keytui.corpus_meta import corpus_kind
+
+    best: tuple[str, float, Path] | None = None
+    for path in workspace.list_checkpoints():
+        if path.parent == BUNDLED_DIR:
+            continue
+        try:
+            meta = read_metadata(path)
+        except KeytuiError:
+            continue
+        corpus = meta.get("corpus", {})
+        kind = corpus.get("kind")
+        if kind is None and corpus.get("name"):  # a model from before corpus kinds: ask its corpus
+            kind = corpus_kind(workspace.corpus_path(corpus["name"], must_exist=False))
+        if kind != "typing" or not is_complete(meta):
+            continue
+        key = (str(meta.get("created", "")), path.stat().st_mtime, path)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return best[2] if best else BUNDLED_DIR / f"demo{CHECKPOINT_SUFFIX}"
