@@ -163,7 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--players", metavar="FILE", help="few-key oracle game: one player's presses per line, in order")
     ev.add_argument("--keys", help="with --players: the game's keys (default: the file's own, 2 to 12)")
     ev.add_argument("--adapt", action="store_true", help="predictors keep learning from the keys they are shown")
-    ev.add_argument("--split", choices=["all", "test"], default="all", help="score every key, or the held-out tail")
+    ev.add_argument(
+        "--split",
+        choices=["test", "all"],
+        default="test",
+        help="test: only the held-out keys the model never trained on (default); all: every key, training keys "
+        "included (flatters the model)",
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
 
     stats = sub.add_parser("stats", help="key counts, frequency chart and entropy of a corpus")
@@ -437,6 +443,7 @@ def _train_headless(
 
     from keytui.fit import fit_and_save
     from keytui.training import EpochDone, RefitStarted, TrainingStarted
+    from keytui.versions import baseline_words, epochs_words, status_words
 
     log = sys.stderr if as_json else sys.stdout
 
@@ -506,7 +513,7 @@ def _train_headless(
     else:
         test = result.test
         print(
-            f"stopped: {result.stopped} after {result.epochs_run} epochs ({result.seconds:.1f}s); "
+            f"{status_words(result.stopped)} after {epochs_words(result.epochs_run)} ({result.seconds:.1f}s); "
             f"best epoch {result.best_epoch}, val loss {result.best_val_loss:.4f}"
         )
         if test:
@@ -517,7 +524,10 @@ def _train_headless(
             for mode, scores in (outcome.predictor or {}).items():
                 print(f"predictor ({mode}): hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
             for name, scores in outcome.baselines.items():
-                print(f"baseline {name}: hit {scores['hit_rate']:.1%}  top-3 {scores['top3_hit_rate']:.1%}")
+                print(
+                    f"baseline {baseline_words(name)}: hit {scores['hit_rate']:.1%}  "
+                    f"top-3 {scores['top3_hit_rate']:.1%}"
+                )
         print(f"saved {outcome.checkpoint}; {outcome.decision.reason}")
     return EXIT_INTERRUPTED if result.stopped == "cancelled" else 0
 
@@ -675,6 +685,7 @@ def cmd_eval(args) -> int:
     from keytui.checkpoint import load_checkpoint
     from keytui.corpus import read_corpus
     from keytui.evaluation import evaluate_corpus
+    from keytui.versions import baseline_words
 
     if args.players is not None:
         from keytui.cli_oracle import eval_players
@@ -691,9 +702,14 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['n']} keys of {args.corpus!r} ({args.split}), predictors {'adaptive' if args.adapt else 'frozen'}")
+    what = (
+        "the held-out keys the model never trained on"
+        if args.split == "test"
+        else "ALL keys, including the ones the model trained on (flattering: use --split test for a fair figure)"
+    )
+    print(f"{report['n']} keys of {args.corpus!r}: {what}; predictors {'adaptive' if args.adapt else 'frozen'}")
     print(f"{'':10s} {'hit':>7s} {'top-3':>7s} {'macroF1':>8s} {'wF1':>7s} {'bits/key':>9s}")
-    rows = {checkpoint.label: report["model"], **report["baselines"]}
+    rows = {checkpoint.label: report["model"], **{baseline_words(k): v for k, v in report["baselines"].items()}}
     for name, s in rows.items():
         print(
             f"{name[:10]:10s} {s['hit_rate']:7.1%} {s['top3_hit_rate']:7.1%} {s['macro_f1']:8.3f} "

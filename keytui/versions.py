@@ -29,8 +29,19 @@ STATUS_WORDS = {  # how a run ended, in words for people
 }
 
 
+BASELINE_WORDS = {"majority": "majority key", "ngram": "n-gram", "ngram_adaptive": "adaptive n-gram"}
+
+
 def status_words(status: str | None) -> str:
     return STATUS_WORDS.get(status or "", status or "unknown")
+
+
+def baseline_words(name: str) -> str:
+    return BASELINE_WORDS.get(name, name)
+
+
+def epochs_words(epochs: int) -> str:
+    return f"{epochs} epoch{'' if epochs == 1 else 's'}"
 
 
 def candidate_path(out: Path) -> Path:

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from keytui.cli import main
+from keytui.training import split_text
 
 from .conftest import TINY_MODEL
 
@@ -68,9 +69,15 @@ def test_train_eval_and_play_headless(home, capsys, monkeypatch, small_text):
     assert summary["checkpoint"].endswith("m.safetensors") and summary["epochs"] == 2
     assert summary["memory"] == {"expert": False} and set(summary["predictor"]) == {"frozen", "adaptive"}
     assert "epoch   1/2" in err  # progress lines go to stderr when stdout carries JSON
-    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--json")
+    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--split", "all", "--json")
     report = json.loads(out)
-    assert report["n"] == len(small_text)
+    assert report["n"] == len(small_text) and report["split"] == "all"
+    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--json")
+    assert json.loads(out)["n"] == len(split_text(small_text).test)  # by default, only keys it never trained on
+    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small")
+    assert "never trained on" in out and "adaptive n-gram" not in out and "n-gram" in out
+    code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--split", "all")
+    assert "including the ones the model trained on" in out
     assert set(report["baselines"]) == {"majority", "ngram"}
     assert set(report["model"]) == {"hit_rate", "top3_hit_rate", "macro_f1", "weighted_f1", "bits_per_char"}
     # --no-memory: no memory expert; frozen: none of the experts that only learn from the player
@@ -114,8 +121,10 @@ def test_train_text_output_and_reference_preset_validation(home, capsys, small_t
         "--from-scratch",
         "--headless",
     )
-    assert code == 0 and "epoch   1/1" in out and "saved" in out and "baseline ngram" in out
+    assert code == 0 and "epoch   1/1" in out and "saved" in out and "baseline n-gram" in out
     assert "predictor (adaptive): hit" in out  # the test keys replayed through play's predictor
+    assert "after 1 epoch (" in out and "baseline adaptive n-gram" in out and "ngram_adaptive" not in out
+    assert "all epochs run after 1 epoch" in out or "early stopping after 1 epoch" in out
 
 
 @pytest.mark.parametrize(

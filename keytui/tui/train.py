@@ -31,7 +31,7 @@ from keytui.training import (
 )
 from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
 from keytui.tui.widgets.loss_plot import LossPlot
-from keytui.versions import status_words
+from keytui.versions import baseline_words, epochs_words, status_words
 
 DEFAULT_MODEL = {k: v for k, v in ModelConfig(vocab_size=1).to_json().items() if k != "vocab_size"}
 FIELDS = [  # (input id, label, source, key, type)
@@ -341,7 +341,7 @@ class TrainScreen(Screen):
         self.app.last_model = str(outcome.installed)  # home selects this model when the player goes back
         self.app.last_corpus = str(self.trained_corpus)
         test = result.test
-        epochs = f"{result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''}"
+        epochs = epochs_words(result.epochs_run)
         lines = [
             f"[b]Training over[/b]: {status_words(result.stopped)} after {epochs} ({result.seconds:.0f}s); "
             f"best epoch {result.best_epoch}. $reason."
@@ -351,7 +351,9 @@ class TrainScreen(Screen):
                 f"test: hit {test.accuracy:.1%}  top-3 {test.top3_accuracy:.1%}  macro F1 "
                 f"{test.macro_f1:.3f}  weighted F1 {test.weighted_f1:.3f}"
             )
-            lines.append("   ".join(f"{name}: hit {s['hit_rate']:.1%}" for name, s in outcome.baselines.items()))
+            lines.append(
+                "   ".join(f"{baseline_words(name)}: hit {s['hit_rate']:.1%}" for name, s in outcome.baselines.items())
+            )
         lines.append("Next: press [b]F6[/b] to play [b]$model[/b].")
         self.query_one("#train-status", Static).update(
             Content.from_markup("\n".join(lines), reason=outcome.decision.reason, model=outcome.installed.stem)
@@ -394,7 +396,7 @@ class TrainScreen(Screen):
         if outcome.checkpoint is None:
             return "training cancelled before the first epoch ended: nothing saved"
         result = outcome.result
-        epochs = f"{result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''}"
+        epochs = epochs_words(result.epochs_run)
         stopped = status_words(result.stopped)
         return f"trained on {self.trained_corpus.stem}: {stopped} after {epochs}; {outcome.decision.reason}"
 
