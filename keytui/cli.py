@@ -459,7 +459,7 @@ def _train_headless(
             print(
                 f"epoch {event.epoch:3d}/{event.epochs}  train {event.train_loss:.4f}  val {event.val_loss:.4f}  "
                 f"acc {event.val_accuracy:6.1%}  macroF1 {event.macro_f1:.3f}  weightedF1 {event.weighted_f1:.3f}  "
-                f"lr {event.lr:.1e}  patience {event.patience_left}  eta {event.eta_seconds:4.0f}s{mark}",
+                f"lr {event.lr:.1e}  patience {event.patience_left}  left ~{event.eta_seconds:4.0f}s{mark}",
                 file=log,
                 flush=True,
             )

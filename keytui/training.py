@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from keytui.errors import KeytuiError
+from keytui.eta import RunShape, measure_step_seconds, remaining_seconds
 from keytui.metrics import f1_from_ids
 from keytui.models import KeyModel, ModelConfig, detach_state
 from keytui.vocab import Vocab
@@ -442,7 +443,9 @@ class Trainer:
                 len(self.vocab),
             )
         )
+        shape, step_seconds = self._run_shape(), measure_step_seconds(model)
         started = time.perf_counter()
+        self._started = started
         self._start_average()
         best_loss, best_epoch, best_state, bad_epochs = math.inf, 0, None, 0
         best_lr = c.lr
@@ -474,7 +477,9 @@ class Trainer:
                     improved=improved,
                     patience_left=c.patience - bad_epochs,
                     elapsed=elapsed,
-                    eta_seconds=elapsed / epoch * (c.epochs - epoch),
+                    eta_seconds=remaining_seconds(  # the whole run: epochs, refit and choices
+                        shape, epoch=epoch, elapsed=elapsed, best_epoch=best_epoch, step_seconds=step_seconds
+                    ),
                 )
                 history.append(event)
                 emit(event)
@@ -514,6 +519,21 @@ class Trainer:
         emit(TrainingFinished(result))
         return result
 
+    def _run_shape(self) -> RunShape:
+        c = self.config
+        # After training, the test keys are replayed key by key through play's predictor, frozen and adaptive
+        # (keytui.fit.test_predictor); the adaptive replay also learns, so it counts about twice.
+        replayed = 3 * (len(self.test_ids) + 256)
+        return RunShape(
+            epochs=c.epochs,
+            train_keys=len(self.train_ids),
+            val_keys=len(self.val_ids),
+            max_seconds=c.max_seconds,
+            refit=c.refit,
+            refit_fraction=c.refit_fraction,
+            replayed_keys=replayed,
+        )
+
     def _refit(self, best_epoch, optimizer, generator, cancel, emit) -> int:
         """Go on from the best weights over train + validation; a cancel here keeps the weights reached so far.
         Returns the epochs completed."""
@@ -528,6 +548,9 @@ class Trainer:
             for epoch in range(1, epochs + 1):
                 self._train_epoch(ids, epoch, optimizer, generator, cancel, emit)
                 done = epoch
+                limit = self.config.max_seconds
+                if limit is not None and time.perf_counter() - self._started >= limit:
+                    break  # --max-seconds bounds the whole run, the refit included
         except (_Cancelled, KeyboardInterrupt):
             pass
         return done

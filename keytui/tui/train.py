@@ -320,7 +320,7 @@ class TrainScreen(Screen):
             self.query_one("#train-figures", Static).update(
                 f"epoch [b]{event.epoch}[/b]/{event.epochs}   train {event.train_loss:.3f}   val {event.val_loss:.3f}"
                 f"   best {event.best_val_loss:.3f}\n"
-                f"lr {event.lr:.1e}   patience left {event.patience_left}   ETA ≤ {event.eta_seconds:.0f}s\n"
+                f"lr {event.lr:.1e}   patience left {event.patience_left}   ~{event.eta_seconds:.0f}s left in all\n"
                 f"validation: hit {event.val_accuracy:.1%}   macro F1 {event.macro_f1:.3f}   "
                 f"weighted F1 {event.weighted_f1:.3f}"
             )
