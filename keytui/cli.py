@@ -23,7 +23,48 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with usage mistakes reported in one line like every other keytui error."""
 
     def error(self, message: str):  # type: ignore[override]
+        if "unrecognized arguments" in message and "--home" in message:
+            message = "--home goes before the command: keytui --home DIR COMMAND ..."
         self.exit(2, f"keytui: error: {message} (see `{self.prog} --help`)\n")
+
+
+# `keytui train --help` shows each setting's default, read from the config classes themselves. They live beside torch,
+# so they are looked up only when that help is printed: `keytui --help` stays instant.
+_MODEL_FLAGS = {"hidden": "hidden_size", "layers": "num_layers", "embedding": "embedding_dim", "dropout": "dropout"}
+_TRAIN_FLAGS = {
+    "epochs", "batch_size", "seq_len", "lr", "weight_decay", "average_epochs", "refit_fraction", "patience",
+    "lr_patience", "seed", "max_seconds",
+}  # fmt: skip
+
+
+class _TrainHelp(argparse.HelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.dest in _TRAIN_FLAGS or action.dest in _MODEL_FLAGS:
+            from keytui.models import ModelConfig
+            from keytui.training import TrainConfig
+
+            if action.dest in _MODEL_FLAGS:
+                value = getattr(ModelConfig(vocab_size=2), _MODEL_FLAGS[action.dest])
+            else:
+                value = getattr(TrainConfig(), action.dest)
+            text += f" (default: {'none' if value is None else value})"
+        return text
+
+
+class _Personas:
+    """The simulator's personas, looked up only when a persona is checked or listed (keeps `keytui --help` light)."""
+
+    def _names(self) -> list[str]:
+        from keytui.simulate import PERSONAS
+
+        return [*PERSONAS, "random"]  # random: a typist drawn from the seed (keytui.simulate.random_typist)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--layout", choices=LAYOUTS, help="the keyboard layout you type on (default: the corpus's, else qwerty)"
     )
 
-    train = sub.add_parser("train", help="train a next-key model on a corpus")
+    train = sub.add_parser("train", help="train a next-key model on a corpus", formatter_class=_TrainHelp)
     train.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path (default: %(default)s)")
     train.add_argument("--out", help="checkpoint name or path (default: the corpus name)")
     train.add_argument("--arch", choices=["gru", "gru-onehot", "lstm", "lstm-attn"], help="model (default: gru)")
@@ -178,11 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="write a SYNTHETIC keyboard masher's keystrokes (demo and tests)")
     sim.add_argument(
-        "--persona",
-        default="masher",
-        help="masher, roller, drummer, chaotic, or random: a typist whose habits are drawn from --seed "
-        "(default: %(default)s)",
-    )
+        "--persona", default="masher", choices=_Personas(), metavar="PERSONA",
+        help="one of %(choices)s; random: a typist whose habits are drawn from --seed (default: %(default)s)",
+    )  # fmt: skip
     sim.add_argument("--layout", choices=LAYOUTS, default="qwerty", help="a random typist's layout (default: qwerty)")
     sim.add_argument("--keys", default="10000", help="how many keys (default: %(default)s); with --players: which keys")
     sim.add_argument("--players", type=int, help="SYNTHETIC few-key players instead: this many, one per line")
@@ -220,13 +259,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("keytui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `keytui list | head` closed the pipe: not an error worth a word
+        _silence_stdout()
+        return 0
     except OSError as exc:  # permissions, read-only or full disks met outside the paths that explain themselves
         where = f": {exc.filename}" if exc.filename else ""
         print(f"keytui: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:  # `keytui ... | head` closed the pipe: not an error worth a traceback
-        sys.stderr.close()
-        return 0
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so that Python's final flush does not complain either."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _workspace(args):
@@ -728,9 +778,12 @@ def cmd_stats(args) -> int:
         print(json.dumps(stats.to_json()))
         return 0
     print(
-        f"{stats.keys} keys, {stats.distinct} distinct; entropy {stats.entropy0:.3f} bits/key "
-        f"(order 0), {stats.entropy2:.3f} (given the 2 previous keys)"
+        f"{stats.keys} keys, {stats.distinct} distinct; entropy {stats.entropy0:.3f} bits/key (order 0; "
+        f"{stats.entropy0_corrected:.3f} bias-corrected), {stats.entropy2:.3f} given the 2 previous keys "
+        f"({stats.entropy2_corrected:.3f} bias-corrected)"
     )
+    if stats.caveat:
+        print(f"caveat: {stats.caveat}")
     print(f"most frequent: {stats.majority_key!r} ({stats.majority_rate:.1%}); uniform chance {1 / stats.distinct:.1%}")
     top = max(stats.counts.values())
     print("frequency, middle-aligned:")

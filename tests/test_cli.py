@@ -141,7 +141,6 @@ def test_train_text_output_and_reference_preset_validation(home, capsys, small_t
         (["eval", "--model", "demo", "--corpus", "none"], None, "no corpus 'none'"),
         (["import", "/nonexistent/file.txt", "--name", "x"], None, "no such file"),
         (["import", "/etc/hostname", "--name", "../escape"], None, "not valid"),
-        (["simulate", "--persona", "robot", "--name", "x"], None, "unknown persona"),
         (["stats", "missing"], None, "no corpus"),
     ],
 )
@@ -190,3 +189,35 @@ def test_an_unwritable_workspace_is_one_line(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(Workspace, "ensure", refuse)
     code, _, err = run(capsys, "--home", str(tmp_path), "simulate", "--keys", "10", "--name", "x")
     assert code == 1 and err == f"keytui: error: Permission denied: {tmp_path / 'corpora'}\n"
+
+
+def test_small_cli_things(home, capsys, monkeypatch):
+    """--home after the command is explained; a closed pipe is no error; train --help shows defaults; personas are
+    listed; a few hundred keys' entropy comes with a bias-corrected figure and a caveat."""
+    for argv, expected in (
+        (["list", "--home", "x"], "--home goes before the command: keytui --home DIR COMMAND"),
+        (["simulate", "--persona", "robot"], "invalid choice: 'robot' (choose from 'masher', 'roller'"),
+    ):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert expected in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    helps = " ".join(capsys.readouterr().out.split())
+    assert "maximum epochs (default: 60)" in helps and "recurrent hidden size (default: 150)" in helps
+
+    def closed_pipe(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("builtins.print", closed_pipe)
+        patch.setattr("keytui.cli._silence_stdout", lambda: None)
+        assert main(["list"]) == 0
+    assert capsys.readouterr().err == ""
+    from keytui.simulate import simulate
+
+    (home / "corpora" / "few.txt").write_text(simulate("chaotic", 300, seed=1))
+    out = run(capsys, "stats", "few")[1]
+    assert "bias-corrected" in out and "caveat: on 300 keys" in out
+    report = json.loads(run(capsys, "stats", "few", "--json")[1])
+    assert report["entropy2_bits_corrected"] > report["entropy2_bits"] and report["caveat"]
