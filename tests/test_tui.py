@@ -143,7 +143,8 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
         await pilot.pause()
         assert screen.outcome is not None and out.exists()
         assert len(screen.epochs_seen) == 2
-        assert "Saved small.safetensors" in text_of(screen, "#train-status")
+        status = text_of(screen, "#train-status")
+        assert "Training over" in status and "saved small.safetensors" in status and "F6 to play small" in status
         assert "epoch 2/2" in text_of(screen, "#train-figures")
         assert len(screen.query_one("LossPlot").val) == 2
         batch_bar = screen.query_one("#batch-bar")
@@ -196,7 +197,7 @@ async def test_home_lists_the_workspace_and_opens_each_mode(workspace, tiny_chec
         corpora = app.screen.query_one("#corpora", OptionList)
         names = [str(corpora.get_option_at_index(i).prompt) for i in range(corpora.option_count)]
         assert any("mine" in n for n in names) and any("demo" in n for n in names)
-        assert "model: tiny" in text_of(app.screen, "#selection")  # newest model preselected
+        assert "play against tiny" in text_of(app.screen, "#selection")  # play's default model preselected
         await pilot.press("p")
         assert isinstance(app.screen, PlayScreen) and app.screen.model_path.stem == "tiny"
         await pilot.press("escape", "r")
