@@ -615,7 +615,9 @@ def cmd_play(args) -> int:
             ws,
             screen="play",
             model=str(model_path),
-            corpus=str(corpus_path) if corpus_path else None,
+            # under --no-append the corpus is still named, so that F3 can start keeping keys there
+            corpus=str(corpus_path or ws.corpus_path(args.corpus, must_exist=False)),
+            keep=corpus_path is not None,
             round_size=args.round,
             adaptive=args.adapt,
             dodge=args.dodge,

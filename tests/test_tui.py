@@ -149,7 +149,9 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
         assert len(screen.query_one("LossPlot").val) == 2
         batch_bar = screen.query_one("#batch-bar")
         assert batch_bar.total > 0 and batch_bar.progress == batch_bar.total  # batch messages reached the screen
-        log = "\n".join(screen.query_one("#train-log").lines)
+        log = "\n".join(screen.log_lines)
+        log_widget = screen.query_one("#train-log")
+        assert all(strip.cell_length <= log_widget.scrollable_content_region.width for strip in log_widget.lines)
         assert "replayed as a game (adaptive" in log  # the test keys through play's predictor
 
 
@@ -376,3 +378,22 @@ async def test_dodge_keys_on_screen_are_scored_apart_and_not_kept(workspace, tin
         assert screen.game.total.n == 2 and screen.game.dodge.n == 2
         assert "dodged" in text_of(screen, "#scores") and "keys played  2" in text_of(screen, "#scores")
     assert corpus.read_text() == "ad"
+
+
+async def test_f3_starts_keeping_keys_in_a_game_opened_without_keeping(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus), keep=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "F3 keeps them in keys" in text_of(app.screen, "#play-title")
+        await pilot.press("a", "f3", "b")
+        assert "played keys go to corpus keys" in text_of(app.screen, "#play-title")
+    assert corpus.read_text() == "b"
+
+
+async def test_record_says_enter_backspace_and_tab_are_not_keys_of_the_game(workspace):
+    corpus = workspace.corpora / "keys.txt"
+    app = create_app(workspace, "record", corpus=str(corpus))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Enter, Backspace and Tab are not keys of the game" in text_of(app.screen, "#record-title")
+        await pilot.press("a", "enter", "backspace", "b")
+        assert app.screen.told_not_game_keys and app.screen.keys == 2

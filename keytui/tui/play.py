@@ -71,10 +71,14 @@ class PlayScreen(Screen):
         dodge: bool = False,
         layout: str = DEFAULT_LAYOUT,
         clock=None,
+        keep: bool = True,
     ) -> None:
-        """`layout`: the keyboard the player types on. `clock`: seconds, for keys per second (tests pass a fake)."""
+        """`layout`: the keyboard the player types on. `clock`: seconds, for keys per second (tests pass a fake).
+        `keep`: append played keys to `corpus` from the start (F3 turns it on and off; with `keep=False` the corpus is
+        where F3 would send them, as after --no-append)."""
         super().__init__()
         self.clock = clock
+        self.keep_at_start = keep
         self.keyboard_layout = layout
         self.model_path = Path(model)
         self.corpus_path = Path(corpus) if corpus else None
@@ -120,7 +124,7 @@ class PlayScreen(Screen):
             )
             self.notify(str(exc), severity="error", timeout=10)
             return
-        if self.corpus_path is not None:
+        if self.corpus_path is not None and self.keep_at_start:
             try:
                 self.writer = self._open_writer(self.corpus_path)
             except KeytuiError as exc:  # play on, keeping no keys, and say why
@@ -201,7 +205,12 @@ class PlayScreen(Screen):
         if self.dodge:
             keep = "dodge keys are scored apart and never kept)"
         else:
-            keep = "played keys go to corpus [b]$corpus[/b])" if self.writer else "played keys not kept)"
+            if self.writer:
+                keep = "played keys go to corpus [b]$corpus[/b])"
+            elif self.corpus_path is not None:
+                keep = "played keys not kept; F3 keeps them in [b]$corpus[/b])"
+            else:
+                keep = "played keys not kept)"
         title = "Model [b]$model[/b] vs you. Type at random; $mode (" + keep
         corpus = self.corpus_path.stem if self.corpus_path else ""
         self.query_one("#play-title", Static).update(
@@ -314,6 +323,8 @@ class PlayScreen(Screen):
                 self.notify(f"Played keys are appended to {self.corpus_path.stem}.", markup=False)
             except KeytuiError as exc:
                 self.notify(str(exc), severity="error")
+        else:
+            self.notify("This game has no corpus to keep played keys in.", severity="warning")
         self._refresh()
 
     @staticmethod

@@ -24,6 +24,7 @@ from keytui.tui.widgets.frequency import FrequencyChart
 from keytui.tui.widgets.keyboard import KeyboardHeatmap
 
 RATE_WINDOW_SECONDS = 5.0
+NOT_GAME_KEYS = ("enter", "backspace", "tab", "shift+tab", "delete")
 
 
 class RecordScreen(Screen):
@@ -68,6 +69,7 @@ class RecordScreen(Screen):
         self.press_times: deque[float] = deque()
         self.writer: CorpusWriter | None = None
         self.session_keys = 0  # keys recorded since this screen opened
+        self.told_not_game_keys = False
         self._charts_dirty = True
 
     def compose(self) -> ComposeResult:
@@ -107,7 +109,8 @@ class RecordScreen(Screen):
         action = "Appending to" if existing else "Recording into"
         self.query_one("#record-title", Static).update(
             Content.from_markup(  # names and keys go in as $variables: plain text, never markup
-                "$action [b]$name[/b]: mash keys at random. Pasting is not typing: it is refused.",
+                "$action [b]$name[/b]: mash keys at random. Pasting is not typing: it is refused. "
+                "Enter, Backspace and Tab are not keys of the game: they are not recorded.",
                 action=action,
                 name=self.corpus_path.stem,
             )
@@ -125,6 +128,9 @@ class RecordScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         character = typed_character(event)
+        if character is None and event.key in NOT_GAME_KEYS and not self.told_not_game_keys:
+            self.told_not_game_keys = True  # once: a player who uses them out of habit learns why nothing showed
+            self.notify("Enter, Backspace and Tab are not keys of the game: nothing was recorded.", timeout=4)
         if character is None or self.writer is None:
             return
         event.stop()

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
+from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, RichLog, Select, Static
 
 from keytui.corpus import read_corpus
 from keytui.corpus_meta import PLAYER_CORPUS, read_meta
@@ -98,6 +98,7 @@ class TrainScreen(Screen):
         self.outcome = None
         self.trained_corpus = self.corpus_path
         self.epochs_seen: list[EpochDone] = []
+        self.log_lines: list[str] = []  # what the log shows, unwrapped
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -134,7 +135,7 @@ class TrainScreen(Screen):
                 yield ProgressBar(total=1, id="batch-bar", show_eta=False)
                 yield Static(id="train-figures")
                 yield LossPlot(id="loss-plot")
-                yield Log(id="train-log", max_lines=500)
+                yield RichLog(id="train-log", max_lines=500, wrap=True, markup=False)  # long lines wrap
         yield Footer()
 
     def _corpus_options(self) -> list[tuple[Content, str]]:
@@ -379,7 +380,8 @@ class TrainScreen(Screen):
         self.query_one("#cancel", Button).disabled = True
 
     def _log(self, line: str) -> None:
-        self.query_one("#train-log", Log).write_line(line)
+        self.log_lines.append(line)
+        self.query_one("#train-log", RichLog).write(line)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel_or_leave(self) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
+TRAIN_COLOUR = "cyan"
+VAL_COLOUR = "orange"
+
 
 class LossPlot(PlotextPlot):
     DEFAULT_CSS = """
@@ -26,10 +29,11 @@ class LossPlot(PlotextPlot):
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_data()
-        plt.title("loss per epoch")
+        # The legend is in the title: plotext draws a legend box inside the plot, over the curves.
+        plt.title(f"loss per epoch:  {TRAIN_COLOUR} train,  {VAL_COLOUR} validation")
         plt.xlabel("epoch")
         if self.train:
             epochs = list(range(1, len(self.train) + 1))
-            plt.plot(epochs, self.train, label="train", marker="braille")
-            plt.plot(epochs, self.val, label="validation", marker="braille")
+            plt.plot(epochs, self.train, color=TRAIN_COLOUR, marker="braille")
+            plt.plot(epochs, self.val, color=VAL_COLOUR, marker="braille")
         self.refresh()
