@@ -493,7 +493,7 @@ def _train_headless(
 
     from keytui.fit import fit_and_save
     from keytui.training import EpochDone, RefitStarted, TrainingStarted
-    from keytui.versions import baseline_words, epochs_words, status_words
+    from keytui.versions import baseline_words, run_words
 
     log = sys.stderr if as_json else sys.stdout
 
@@ -563,7 +563,7 @@ def _train_headless(
     else:
         test = result.test
         print(
-            f"{status_words(result.stopped)} after {epochs_words(result.epochs_run)} ({result.seconds:.1f}s); "
+            f"{run_words(result.stopped, result.epochs_run)} ({result.seconds:.1f}s); "
             f"best epoch {result.best_epoch}, val loss {result.best_val_loss:.4f}"
         )
         if test:

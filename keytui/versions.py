@@ -44,6 +44,15 @@ def epochs_words(epochs: int) -> str:
     return f"{epochs} epoch{'' if epochs == 1 else 's'}"
 
 
+def run_words(status: str | None, epochs: int) -> str:
+    """How a run ended, for people: "early stopping after 12 epochs", "all 60 epochs run", "cancelled after 1 epoch"."""
+    if status == "max_epochs":
+        return f"all {epochs_words(epochs)} run"
+    if status == "time_limit":
+        return f"time limit reached after {epochs_words(epochs)}"
+    return f"{status_words(status)} after {epochs_words(epochs)}"
+
+
 def candidate_path(out: Path) -> Path:
     return out.parent / CANDIDATES / out.name
 

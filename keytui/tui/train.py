@@ -31,7 +31,7 @@ from keytui.training import (
 )
 from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
 from keytui.tui.widgets.loss_plot import LossPlot
-from keytui.versions import baseline_words, epochs_words, status_words
+from keytui.versions import baseline_words, run_words
 
 DEFAULT_MODEL = {k: v for k, v in ModelConfig(vocab_size=1).to_json().items() if k != "vocab_size"}
 FIELDS = [  # (input id, label, source, key, type)
@@ -342,9 +342,8 @@ class TrainScreen(Screen):
         self.app.last_model = str(outcome.installed)  # home selects this model when the player goes back
         self.app.last_corpus = str(self.trained_corpus)
         test = result.test
-        epochs = epochs_words(result.epochs_run)
         lines = [
-            f"[b]Training over[/b]: {status_words(result.stopped)} after {epochs} ({result.seconds:.0f}s); "
+            f"[b]Training over[/b]: {run_words(result.stopped, result.epochs_run)} ({result.seconds:.0f}s); "
             f"best epoch {result.best_epoch}. $reason."
         ]
         if test is not None:
@@ -357,7 +356,9 @@ class TrainScreen(Screen):
             )
         lines.append("Next: press [b]F6[/b] to play [b]$model[/b].")
         self.query_one("#train-status", Static).update(
-            Content.from_markup("\n".join(lines), reason=outcome.decision.reason, model=outcome.installed.stem)
+            Content.from_markup(
+                "\n".join(lines), reason=_capitalised(outcome.decision.reason), model=outcome.installed.stem
+            )
         )
         for mode, scores in (outcome.predictor or {}).items():
             self._log(f"test keys replayed as a game ({mode}, every expert mixed): hit {scores['hit_rate']:.1%}")
@@ -397,10 +398,8 @@ class TrainScreen(Screen):
             return "no model trained" if not self.running else "training stopped when the app closed"
         if outcome.checkpoint is None:
             return "training cancelled before the first epoch ended: nothing saved"
-        result = outcome.result
-        epochs = epochs_words(result.epochs_run)
-        stopped = status_words(result.stopped)
-        return f"trained on {self.trained_corpus.stem}: {stopped} after {epochs}; {outcome.decision.reason}"
+        ended = run_words(outcome.result.stopped, outcome.result.epochs_run)
+        return f"trained on {self.trained_corpus.stem}: {ended}; {outcome.decision.reason}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "play_model":  # offered once a run has left a model to play
@@ -416,3 +415,7 @@ class TrainScreen(Screen):
 
     def on_unmount(self) -> None:
         self.cancel_event.set()
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
