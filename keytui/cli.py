@@ -578,7 +578,7 @@ def _train_headless(
                     f"baseline {baseline_words(name)}: hit {scores['hit_rate']:.1%}  "
                     f"top-3 {scores['top3_hit_rate']:.1%}"
                 )
-        print(f"saved {outcome.checkpoint}; {outcome.decision.reason}")
+        print(f"{outcome.decision.reason} ({outcome.checkpoint})")
     return EXIT_INTERRUPTED if result.stopped == "cancelled" else 0
 
 

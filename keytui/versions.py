@@ -45,9 +45,10 @@ def epochs_words(epochs: int) -> str:
 
 
 def run_words(status: str | None, epochs: int) -> str:
-    """How a run ended, for people: "early stopping after 12 epochs", "all 60 epochs run", "cancelled after 1 epoch"."""
+    """How a run ended, for people: "early stopping after 12 epochs", "60 epochs run (all asked for)",
+    "cancelled after 1 epoch"."""
     if status == "max_epochs":
-        return f"all {epochs_words(epochs)} run"
+        return f"{epochs_words(epochs)} run (all asked for)"
     if status == "time_limit":
         return f"time limit reached after {epochs_words(epochs)}"
     return f"{status_words(status)} after {epochs_words(epochs)}"

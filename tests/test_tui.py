@@ -397,3 +397,16 @@ async def test_record_says_enter_backspace_and_tab_are_not_keys_of_the_game(work
         assert "Enter, Backspace and Tab are not keys of the game" in text_of(app.screen, "#record-title")
         await pilot.press("a", "enter", "backspace", "b")
         assert app.screen.told_not_game_keys and app.screen.keys == 2
+
+
+async def test_round_results_show_every_line_whole_at_80x24(workspace, tiny_checkpoint):
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=None, round_size=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"asdfjkl;asdfjkl;asdf")
+        results = app.screen
+        assert isinstance(results, RoundResults)
+        body = results.query_one("#results-body", Static)
+        shown = [strip.text.strip() for strip in body.render_lines(body.region.reset_offset)]
+        verdict = results.summary["verdict"]["text"]
+        assert verdict in shown  # on one line, not cut or wrapped
+        assert results.query_one("#results").region.right <= 80 and body.region.height >= len(shown)

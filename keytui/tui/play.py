@@ -381,7 +381,7 @@ class RoundResults(ModalScreen):
     DEFAULT_CSS = """
     RoundResults { align: center middle; }
     RoundResults #results {
-        width: 64; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
+        width: 76; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;  /* verdict on one line */
         border: thick $accent; background: $panel; padding: 1 2;
     }
     RoundResults #results-body { margin-bottom: 1; }
