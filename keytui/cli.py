@@ -721,12 +721,12 @@ def _new_corpus_path(ws, name: str, *, force: bool) -> Path:
     return ws.corpora / f"{name}{CORPUS_SUFFIX}"
 
 
-def _label_corpus(path: Path, kind: str, existed: bool) -> None:
+def _label_corpus(path: Path, kind: str, existed: bool, layout: str = "qwerty") -> None:
     """Write the corpus's kind; if that fails, a corpus just created is removed rather than left unlabelled."""
     from keytui.corpus_meta import write_meta
 
     try:
-        write_meta(path, kind)
+        write_meta(path, kind, layout)
     except KeytuiError:
         if not existed:
             path.unlink(missing_ok=True)
@@ -821,7 +821,7 @@ def cmd_simulate(args) -> int:
         raise KeytuiError(f"corpus {args.name!r} already exists; choose another --name or pass --force")
     existed = path.exists()
     atomic_write_bytes(path, text.encode("utf-8"))
-    _label_corpus(path, "synthetic", existed)
+    _label_corpus(path, "synthetic", existed, args.layout if args.persona == "random" else "qwerty")
     layout = f", layout {args.layout}" if args.persona == "random" else ""
     print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}{layout}) to {path}")
     return 0
