@@ -200,6 +200,13 @@ class OracleScreen(Screen):
         if self.game is not None:
             self.game.recorder = None
 
+    def session_summary(self) -> str:
+        """The line printed when `keytui play --keys` leaves the app."""
+        game = self.game
+        if game is None or game.total.n == 0:
+            return "played no presses"
+        return f"played {game.total.n} presses: {game.total.model.hit_rate:.0%} guessed before they landed"
+
     def action_leave(self) -> None:
         self._finish()
         self.app.leave_mode()  # back home, or out of the app when `keytui play --keys` opened it
