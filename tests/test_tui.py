@@ -144,7 +144,7 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
         assert screen.outcome is not None and out.exists()
         assert len(screen.epochs_seen) == 2
         status = text_of(screen, "#train-status")
-        assert "Training over" in status and "saved small.safetensors" in status and "F6 to play small" in status
+        assert "Training over" in status and "Saved small.safetensors" in status and "F6 to play small" in status
         assert "epoch 2/2" in text_of(screen, "#train-figures")
         assert len(screen.query_one("LossPlot").val) == 2
         batch_bar = screen.query_one("#batch-bar")
