@@ -26,6 +26,6 @@ def test_eta_stops_where_max_seconds_stops_the_run():
 
 def test_the_last_epochs_eta_still_counts_the_refit(small_text):
     events = []
-    _trainer(small_text, epochs=2, refit=True, choose_memory=False, choose_adaptation=False).run(events.append)
+    _trainer(small_text, epochs=2, refit=True).run(events.append)
     last = [e for e in events if isinstance(e, EpochDone)][-1]
     assert last.epoch == 2 and last.eta_seconds > 0  # the refit is still to come

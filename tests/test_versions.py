@@ -83,7 +83,7 @@ def test_cancel_and_a_worse_run_keep_the_previous_complete_model(tmp_path, tiny_
         if isinstance(event, EpochDone):
             cancel.set()
 
-    config = TrainConfig(epochs=50, seq_len=32, batch_size=8, choose_memory=False, choose_adaptation=False)
+    config = TrainConfig(epochs=50, seq_len=32, batch_size=8)
     outcome = fit(small_text, out, config, cancel_after_first_epoch, cancel)
     assert outcome.result.stopped == "cancelled" and not outcome.decision.replaced
     assert out.read_bytes() == before and outcome.checkpoint == candidate_path(out) and candidate_path(out).exists()
