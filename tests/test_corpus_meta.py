@@ -96,7 +96,7 @@ def test_checkpoint_records_its_corpus_kind(home, capsys, small_text):
     write_meta(corpus, "synthetic")
     code, out, _ = run(
         capsys, "train", "--corpus", "small", "--epochs", "1", "--hidden", "8", "--layers", "1", "--embedding", "4",
-        "--seq-len", "16", "--no-memory", "--headless",
+        "--seq-len", "16", "--no-memory", "--from-scratch", "--headless",
     )  # fmt: skip
     assert code == 0, out
     from keytui.checkpoint import read_metadata

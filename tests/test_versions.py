@@ -123,7 +123,7 @@ def test_plays_default_model_is_the_latest_complete_model_of_the_players_typing(
 def test_train_twice_into_one_name_keeps_and_lists_the_previous(home, capsys, small_text):
     (home / "corpora" / "keys.txt").write_text(small_text)
     argv = ["train", "--epochs", "1", "--hidden", "8", "--layers", "1", "--embedding", "4", "--seq-len", "16",
-            "--no-memory", "--headless", "--json"]  # fmt: skip
+            "--no-memory", "--from-scratch", "--headless", "--json"]  # fmt: skip
     assert run(capsys, *argv)[0] == 0
     code, out, _ = run(capsys, *argv, "--replace")
     assert code == 0 and '"replaced": true' in out
