@@ -734,17 +734,17 @@ def _label_corpus(path: Path, kind: str, existed: bool, layout: str = "qwerty") 
 
 
 def cmd_eval(args) -> int:
-    from keytui.checkpoint import load_checkpoint
-    from keytui.corpus import read_corpus
-    from keytui.evaluation import evaluate_corpus
-    from keytui.versions import baseline_words
-
-    if args.players is not None:
+    if args.players is not None:  # the few-key game needs no model: no torch to import
         from keytui.cli_oracle import eval_players
 
         return eval_players(args)
     if args.keys is not None:
         raise KeytuiError("--keys goes with --players FILE (the few-key oracle game)")
+    from keytui.checkpoint import load_checkpoint
+    from keytui.corpus import read_corpus
+    from keytui.evaluation import evaluate_corpus
+    from keytui.versions import baseline_words
+
     ws = _workspace(args)
     checkpoint = load_checkpoint(ws.checkpoint_path(args.model))
     text = read_corpus(ws.corpus_path(args.corpus))

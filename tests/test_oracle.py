@@ -289,3 +289,18 @@ def test_play_keys_headless_scores_only_the_keys_and_keeps_the_game(home, capsys
     assert GameStore(home, "fd").games() == ["fd" * 10]
     code, _, err = run(capsys, monkeypatch, "play", "--keys", "ff", "--headless", stdin="")
     assert code == 1 and "twice" in err
+
+
+def test_the_few_key_game_needs_no_torch_or_textual_headless(tmp_path):
+    import subprocess
+
+    path = tmp_path / "p.txt"
+    path.write_text("fdfdffdd\n")
+    code = (
+        "import sys, io, contextlib\nfrom keytui.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['--home', {str(tmp_path)!r}, 'eval', "
+        f"'--players', {str(path)!r}])\n"
+        "print(sorted(m for m in ('torch', 'textual') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keytui.predictors import Predictor
+from keytui.predictors.base import Predictor
 
 TIE_BREAK = 1e-6  # weight of the player's overall key counts: they decide a tie among the context's followers
 

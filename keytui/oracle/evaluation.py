@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from keytui.metrics import StreamingMetrics
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.predictor import FewKeyPredictor
-from keytui.predictors import Predictor
+from keytui.predictors.base import Predictor
 
 AARONSON_ORDER = 5
 

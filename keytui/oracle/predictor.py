@@ -29,7 +29,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from keytui.oracle.experts import ExpertBank, ExpertSpec, default_experts
-from keytui.predictors import Predictor
+from keytui.predictors.base import Predictor
 
 STAGES = np.array([8, 40, 150, 600])  # the present player's presses at which the next weight set takes over
 FLOOR = 1e-3  # each expert is mixed with this much of the uniform distribution: no key costs an infinite loss
