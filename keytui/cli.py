@@ -762,11 +762,13 @@ def cmd_eval(args) -> int:
     print(f"{report['n']} keys of {args.corpus!r}: {what}; predictors {'adaptive' if args.adapt else 'frozen'}")
     print(f"{'':10s} {'hit':>7s} {'top-3':>7s} {'macroF1':>8s} {'wF1':>7s} {'bits/key':>9s}")
     rows = {checkpoint.label: report["model"], **{baseline_words(k): v for k, v in report["baselines"].items()}}
+    rows.update({f"  {name}": scores for name, scores in report["experts"].items()})  # the model's experts
     for name, s in rows.items():
         print(
             f"{name[:10]:10s} {s['hit_rate']:7.1%} {s['top3_hit_rate']:7.1%} {s['macro_f1']:8.3f} "
             f"{s['weighted_f1']:7.3f} {s['bits_per_char']:9.3f}"
         )
+    print(f"calibration error of the confidence shown: {report['calibration_error']:.3f} (0 is honest)")
     return 0
 
 
