@@ -1,10 +1,12 @@
 """The mixture against each of its experts and the strongest simple rivals, side by side, in one run.
 
 Three streams, each played as a game (every predictor guesses each key before seeing it, adapting as in play):
-- the demo persona: the shipped demo model playing fresh keys of the SYNTHETIC masher it was trained on (a new seed);
-- GPL-3 (/usr/share/common-licenses/GPL-3): a default GRU trained here on the first 90% for --train-seconds, playing
-  the last 10%;
-- a first session: a GRU trained here on ~700 keys of a SYNTHETIC persona, playing --keys new keys of the same persona.
+- the demo persona: the shipped demo model (the pretrained prior) playing fresh keys of the SYNTHETIC masher from the
+  first key, nothing recorded;
+- GPL-3 (/usr/share/common-licenses/GPL-3): the shipped prior fine-tuned here (as `keytui train` does by default) on
+  the first 90% for at most --train-seconds, playing the last 10%;
+- a first session: the prior fine-tuned on ~700 keys of a SYNTHETIC persona, playing --keys new keys of the same
+  persona.
 
 Rivals: the mixture (what `keytui play` uses), each of its experts (scored inside the same run), the best
 single-order n-gram (orders 1-5, the best in hindsight, fitted on the same keys and learning as it plays), a
@@ -32,8 +34,9 @@ from keytui.fit import fit_and_save
 from keytui.metrics import StreamingMetrics
 from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.predictors.factory import build_predictor
+from keytui.prior import fine_tune_config
 from keytui.simulate import simulate
-from keytui.training import TrainConfig, split_text
+from keytui.training import split_text
 
 
 class SingleOrderNGram(Predictor):
@@ -129,13 +132,19 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
 
 
 def train(text: str, name: str, folder: str, seconds: float) -> Path:
+    """What `keytui train` does by default: fine-tune the shipped prior on `text`."""
     out = Path(folder) / f"{name}.safetensors"
     started = time.perf_counter()
     outcome = fit_and_save(
-        text, corpus_name=name, out_path=out, model_settings={}, train_config=TrainConfig(max_seconds=seconds)
+        text,
+        corpus_name=name,
+        out_path=out,
+        model_settings={},
+        train_config=fine_tune_config(max_seconds=seconds),
+        prior=DEMO_MODEL,
     )
     print(
-        f"(trained a default GRU on {len(text):,} keys of {name} in {time.perf_counter() - started:.0f}s, "
+        f"(fine-tuned the prior on {len(text):,} keys of {name} in {time.perf_counter() - started:.0f}s, "
         f"{outcome.result.epochs_run} epochs)",
         flush=True,
     )
