@@ -224,6 +224,7 @@ class GameSession:
         self.history_store = history
         self.history_error: str | None = None  # why the history could not be written, once it could not
         self.model_label = model_label
+        self.models_played = [model_label]  # every model that guessed in this game, in order (a retrain swaps)
         self.mode = mode
         self.clock = PlayClock(clock) if clock is not None else None
         self.last_round_record: GameRecord | None = None
@@ -361,9 +362,21 @@ class GameSession:
             rounds=len(self.rounds_done),
             typed=self.typed if keep else None,
             hits="".join("1" if h else "0" for h in self._hits) if keep else None,
+            extra={"models": self.models_played} if len(self.models_played) > 1 else {},
         )
         self._append(self.game_record)
         return self.game_record
+
+    def swap_predictor(self, predictor: Predictor, label: str, *, warm_keys: int = 200) -> None:
+        """Play on with another model (between rounds): it first reads this game's last keys, unscored, so that it
+        guesses the next key from where the player is, then commits to its guess. Figures so far are kept."""
+        for key in self._typed[-warm_keys:]:
+            predictor.observe(key)
+        predictor.settle()
+        self.predictor = predictor
+        self.models_played.append(label)
+        self.model_label = label
+        self.guess = self._make_guess()
 
     def settle(self) -> None:
         """Let the predictors do their deferred learning: call it between keys, once the guess is on screen."""

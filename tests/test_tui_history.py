@@ -263,3 +263,46 @@ async def test_insight_screen_from_games_and_from_the_corpus(workspace):
         assert text.startswith("corpus mine: 160 keys") and "times out of 39" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, InsightScreen)
+
+
+async def test_retraining_in_the_background_swaps_a_better_model_in_between_rounds(
+    workspace, tiny_checkpoint, small_text, monkeypatch
+):
+    import keytui.retrain as retrain_module
+    from keytui.retrain import MIN_NEW_KEYS, RetrainResult
+
+    model = workspace.checkpoints / "small.safetensors"
+    model.write_bytes(tiny_checkpoint.read_bytes())
+    better = workspace.checkpoints / "small-2.safetensors"
+    corpus = workspace.corpora / "small.txt"
+    corpus.write_text(small_text + "asdf" * (MIN_NEW_KEYS // 4))
+
+    def fake_retrain(model_path, corpus_path, cancel=None, **_):  # training itself is tested in test_retrain.py
+        better.write_bytes(model_path.read_bytes())
+        return RetrainResult(180, 3.0, 2.5, 0.1, 0.2, better)
+
+    monkeypatch.setattr(retrain_module, "retrain", fake_retrain)
+    app = create_app(workspace, "play", model=str(model), corpus=str(corpus), round_size=5)
+    async with app.run_test(size=SIZE) as pilot:
+        play = app.screen
+        first = play.game.predictor
+        await pilot.press("a", "f7")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert play.pending_model == better and play.game.predictor is first  # not in the middle of a round
+        await pilot.press(*"sdfg")
+        assert isinstance(app.screen, RoundResults)
+        assert play.game.predictor is not first and play.model_path == better and play.game.total.n == 5
+        await pilot.press("enter", "h")
+        assert play.game.total.n == 6
+    records = History.of_workspace(workspace.root).read().records
+    assert records[-1].kind == "game" and records[-1].model == "small-2"
+    assert records[-1].extra == {"models": ["small", "small-2"]}
+
+
+async def test_retrain_says_not_yet_without_enough_new_keys(workspace, tiny_checkpoint):
+    app = create_app(workspace, "play", model=str(tiny_checkpoint), corpus=str(workspace.corpora / "keys.txt"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        assert not app.screen.retraining
+        assert [n for n in app._notifications if "Retraining pays once" in n.message]

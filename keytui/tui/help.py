@@ -24,6 +24,9 @@ since you can see what the machine expects.
 **The control (F4 in play, or `keytui play --random 100`).** A random generator plays against the same machine,
 so you can see what chance looks like: the machine cannot read a fair die, and it does not cheat.
 
+**Retrain (F7 in play).** Once 1,000 new keys are in the corpus the model was trained on, a new model trains in the
+background while you play; it takes over between rounds only if it guesses your newest keys better.
+
 ## The figures
 
 - **Hit rate**: how often the machine's one guess was the key you pressed.

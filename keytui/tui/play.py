@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
 from rich.markup import escape
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -59,6 +60,7 @@ class PlayScreen(Screen):
         Binding("f2", "toggle_dodge", "Dodge mode"),
         Binding("f3", "toggle_append", "Keep keys on/off"),
         Binding("f4", "random_control", "Random control"),
+        Binding("f7", "retrain", "Retrain"),
         Binding("escape", "leave", "Done"),
     ]
 
@@ -91,6 +93,9 @@ class PlayScreen(Screen):
         self._history_warned = False
         self.hit_counts: Counter[str] = Counter()
         self.kept_keys = 0  # played keys appended to the corpus in this session
+        self.retrain_cancel = threading.Event()
+        self.retraining = False
+        self.pending_model: Path | None = None  # a retrained model that did better: it plays from the next round
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -168,6 +173,8 @@ class PlayScreen(Screen):
             self._warn_history()
             summary = self.game.round.to_json(self.game.uniform_chance)
             self.game.next_round()
+            if self.pending_model is not None:
+                self._swap_model()
             self._refresh()  # the round counter and bar start again at 0 under the results
             self.app.push_screen(RoundResults(summary, len(self.game.rounds_done), **self._round_extras()))
 
@@ -356,6 +363,58 @@ class PlayScreen(Screen):
         self._offer_retraining()
         self.app.leave_mode()
 
+    def action_retrain(self) -> None:
+        """Retrain in the background while the game goes on; a model that does better plays from the next round."""
+        from keytui.retrain import MIN_NEW_KEYS, retrain_offer
+
+        if self.retraining:
+            self.notify("Already retraining in the background.")
+            return
+        offer = retrain_offer(self.model_path, self.corpus_path) if self.corpus_path is not None else None
+        if offer is None:
+            self.notify(
+                f"Retraining pays once {MIN_NEW_KEYS:,} new keys are in the corpus this model was trained on.",
+                title="Not yet",
+            )
+            return
+        self.retraining = True
+        self.notify(f"{offer.new_keys:,} new keys: retraining in the background; play on.", title="Retraining")
+        self._retrain()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="retrain")
+    def _retrain(self):
+        from keytui.retrain import retrain
+
+        return retrain(self.model_path, self.corpus_path, cancel=self.retrain_cancel)
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        if event.worker.group != "retrain" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.retraining = False
+        if event.state == WorkerState.ERROR:
+            self.notify(f"Retraining failed: {event.worker.error}", severity="error", timeout=10)
+            return
+        result = event.worker.result
+        if result is None:
+            return  # cancelled: nothing was kept
+        if result.better:
+            self.pending_model = result.candidate
+        self.notify(result.sentence() + (" It plays from the next round." if result.better else ""), timeout=15)
+
+    def _swap_model(self) -> None:
+        """Between rounds: the better model takes over, after reading this game's last keys."""
+        path, self.pending_model = self.pending_model, None
+        try:
+            checkpoint = load_checkpoint(path)
+        except KeytuiError as exc:
+            self.notify(f"The retrained model cannot be loaded: {exc}", severity="error")
+            return
+        self.game.swap_predictor(model_predictor(checkpoint, adaptive=self.adaptive), checkpoint.label)
+        self.model_path = path
+        self._refresh()
+
     def _offer_retraining(self) -> None:
         """After a game that added enough keys to the model's own corpus, say that retraining would pay."""
         from keytui.retrain import retrain_offer
@@ -368,7 +427,8 @@ class PlayScreen(Screen):
         self._finish()
 
     def _finish(self) -> None:
-        """The game is over: its record goes into the history, and the corpus is closed."""
+        """The game is over: its record goes into the history, the corpus is closed, a retraining stops."""
+        self.retrain_cancel.set()
         if self.game is not None:
             self.game.finish()
         self._stop_keeping()
