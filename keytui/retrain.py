@@ -26,7 +26,7 @@ class RetrainOffer:
     def sentence(self) -> str:
         return (
             f"{self.new_keys:,} new keys in corpus {self.corpus.stem} since model {self.model} was trained on "
-            f"{self.trained_keys:,}: retrain it (t) to read you better."
+            f"{self.trained_keys:,}: retrain it (t on home, F7 in play) to read you better."
         )
 
 

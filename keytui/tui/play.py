@@ -59,8 +59,8 @@ class PlayScreen(Screen):
     BINDINGS = [
         Binding("f2", "toggle_dodge", "Dodge mode"),
         Binding("f3", "toggle_append", "Keep keys on/off"),
-        Binding("f4", "random_control", "Random control"),
-        Binding("f7", "retrain", "Retrain"),
+        Binding("f4", "random_control", "Control"),
+        Binding("f7", "retrain", "Retrain", show=False),  # named in the help and in the retrain offer
         Binding("escape", "leave", "Done"),
     ]
 
