@@ -411,7 +411,8 @@ class PlayScreen(Screen):
         except KeytuiError as exc:
             self.notify(f"The retrained model cannot be loaded: {exc}", severity="error")
             return
-        self.game.swap_predictor(model_predictor(checkpoint, adaptive=self.adaptive), checkpoint.label)
+        predictor = build_predictor(checkpoint, adaptive=self.adaptive, layout=self.keyboard_layout)
+        self.game.swap_predictor(predictor, checkpoint.label)
         self.model_path = path
         self._refresh()
 
