@@ -181,3 +181,11 @@ def test_the_share_line_says_it_in_one_line(tmp_path):
     play(game, "ba" * 10)
     record = replace(game.finish(), hit_rate=0.0, p_value=1.0, predictable=False)
     assert share_line(record).endswith("p=1.00, 20 keys: no better than chance")
+
+
+def test_the_few_key_game_is_kept_as_few_key(home, capsys, monkeypatch):
+    code, out, _ = run(capsys, "play", "--keys", "fd", "--headless", stdin="fdffdfdd" * 5, monkeypatch=monkeypatch)
+    assert code == 0 and json.loads(out)["n"] == 40
+    code, out, _ = run(capsys, "history", "--json")
+    games = [r for r in json.loads(out)["records"] if r["kind"] == "game"]
+    assert [(g["mode"], g["keys"], g["model"]) for g in games] == [("few-key", 40, "oracle fd")]
