@@ -362,10 +362,19 @@ class GameSession:
             rounds=len(self.rounds_done),
             typed=self.typed if keep else None,
             hits="".join("1" if h else "0" for h in self._hits) if keep else None,
-            extra={"models": self.models_played} if len(self.models_played) > 1 else {},
+            extra=self._game_extra(),
         )
         self._append(self.game_record)
         return self.game_record
+
+    def _game_extra(self) -> dict:
+        """What a game record keeps beyond the common figures: the dodge game's score, every model that played."""
+        extra: dict = {}
+        if self.dodge.n:
+            extra["dodge"] = self.dodge.to_json()
+        if len(self.models_played) > 1:
+            extra["models"] = self.models_played
+        return extra
 
     def swap_predictor(self, predictor: Predictor, label: str, *, warm_keys: int = 200) -> None:
         """Play on with another model (between rounds): it first reads this game's last keys, unscored, so that it

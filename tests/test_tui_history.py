@@ -33,6 +33,7 @@ async def test_play_screen_keeps_rounds_and_the_game_in_the_history(workspace, t
     # dodge keys are another game, scored apart: the game's record holds the 5 played keys only
     assert [(r.kind, r.mode, r.keys) for r in records] == [("round", "play", 5), ("game", "play", 5)]
     assert records[-1].typed == "asdfg" and records[-1].model == "tiny"
+    assert records[-1].extra["dodge"]["n"] == 2  # the dodge game's score is kept beside it
 
 
 async def test_help_opens_with_f1_anywhere_and_question_mark_on_home_only(workspace, tiny_checkpoint):
