@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,42 +53,21 @@ def retrain_offer(model_path: Path, corpus_path: Path) -> RetrainOffer | None:
     return RetrainOffer(model_path.stem, corpus_path, trained, keys)
 
 
-RETRAIN_FOLDER = ".retrain"  # under checkpoints/: a model in training is never listed nor played
 MAX_RETRAIN_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
 class RetrainResult:
-    """A retraining's outcome: both models scored on the same newest keys, which neither was trained on."""
+    """A retraining's outcome, decided by keytui.versions: the new model replaced the old one only if it did better
+    on the same held-out keys (the old one is then kept under checkpoints/previous/)."""
 
-    keys: int
-    old_bits: float
-    new_bits: float
-    old_hit_rate: float
-    new_hit_rate: float
-    candidate: Path | None  # the new model, kept only when it did better
-
-    @property
-    def better(self) -> bool:
-        return self.candidate is not None
+    better: bool
+    reason: str  # one line for people, with the figures
+    model: Path  # the model to play now
 
     def sentence(self) -> str:
-        figures = (
-            f"on your newest {self.keys:,} keys: {self.new_hit_rate:.1%} hits, {self.new_bits:.2f} bits per key, "
-            f"against {self.old_hit_rate:.1%} and {self.old_bits:.2f} for the current model"
-        )
-        if self.candidate is None:
-            return f"The retrained model was no better {figures}; the current model stays."
-        return f"The retrained model {self.candidate.stem} reads you better {figures}."
-
-
-def held_out_scores(checkpoint_path: Path, text: str) -> dict:
-    """A model, frozen, on the corpus's held-out tail (the keys a retraining keeps for its test)."""
-    from keytui.checkpoint import load_checkpoint
-    from keytui.evaluation import evaluate_corpus
-
-    report = evaluate_corpus(load_checkpoint(checkpoint_path), text, split="test")
-    return {"n": report["n"], **report["model"]}
+        verdict = "The retrained model reads you better" if self.better else "The retrained model was no better"
+        return f"{verdict}: {self.reason}."
 
 
 def retrain(
@@ -100,9 +78,9 @@ def retrain(
     train_config=None,
     on_event=None,
 ) -> RetrainResult | None:
-    """Train a model like `model_path` on the whole of `corpus_path` and keep it, under a new name beside the old
-    one, only if it scores fewer bits per key on the corpus's newest keys. The old model is never touched. None
-    when cancelled (nothing is left on disk)."""
+    """Train a model like `model_path` (its settings) on the whole of `corpus_path`, as `keytui train` would: it
+    replaces the model only if it scores better on the corpus's held-out newest keys. None when cancelled or when
+    nothing finished (the model is then as it was)."""
     import threading
 
     from keytui.checkpoint import read_metadata
@@ -113,45 +91,17 @@ def retrain(
 
     meta = read_metadata(model_path)
     settings = {k: v for k, v in meta.get("model", {}).items() if k != "vocab_size"}
-    text = read_corpus(corpus_path)
-    folder = model_path.parent / RETRAIN_FOLDER
-    trial = folder / model_path.name
     cancel = cancel or threading.Event()
-    try:
-        outcome = fit_and_save(
-            text,
-            corpus_name=corpus_path.stem,
-            out_path=trial,
-            model_settings=settings,
-            train_config=train_config or TrainConfig(max_seconds=MAX_RETRAIN_SECONDS),
-            on_event=on_event,
-            cancel=cancel,
-            layout=read_layout(corpus_path),
-        )
-        if cancel.is_set() or outcome.checkpoint is None:
-            return None
-        old, new = held_out_scores(model_path, text), held_out_scores(trial, text)
-        candidate = None
-        if new["bits_per_char"] < old["bits_per_char"]:
-            candidate = _free_name(model_path)
-            trial.replace(candidate)
-        return RetrainResult(
-            old["n"], old["bits_per_char"], new["bits_per_char"], old["hit_rate"], new["hit_rate"], candidate
-        )
-    finally:
-        trial.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-
-
-def _free_name(model_path: Path) -> Path:
-    """`NAME-2`, `NAME-3`, ...: the first name beside the model that no file has."""
-    stem = model_path.stem
-    base, _, number = stem.rpartition("-")
-    start = int(number) + 1 if base and number.isdigit() else 2
-    root = base if base and number.isdigit() else stem
-    for n in range(start, start + 10_000):
-        path = model_path.with_name(f"{root}-{n}{model_path.suffix}")
-        if not path.exists():
-            return path
-    raise KeytuiError(f"no free name for a retrained {stem}")
+    outcome = fit_and_save(
+        read_corpus(corpus_path),
+        corpus_name=corpus_path.stem,
+        out_path=model_path,
+        model_settings=settings,
+        train_config=train_config or TrainConfig(max_seconds=MAX_RETRAIN_SECONDS),
+        on_event=on_event,
+        cancel=cancel,
+        layout=read_layout(corpus_path),
+    )
+    if cancel.is_set() or outcome.decision is None:
+        return None
+    return RetrainResult(outcome.decision.replaced, outcome.decision.reason, model_path)

@@ -22,8 +22,9 @@ def test_an_offer_only_when_the_models_corpus_grew_enough(tmp_path, tiny_checkpo
     assert retrain_offer(tiny_checkpoint, tmp_path / "nothing" / "small.txt") is None
 
 
-def test_retraining_keeps_a_new_model_only_when_it_does_better(tmp_path, tiny_checkpoint, small_text, monkeypatch):
-    import keytui.retrain as retrain_module
+def test_retraining_replaces_the_model_only_when_it_does_better(tmp_path, tiny_checkpoint, small_text, monkeypatch):
+    import keytui.versions as versions
+    from keytui.retrain import retrain
     from keytui.training import TrainConfig
 
     models = tmp_path / "checkpoints"
@@ -34,22 +35,22 @@ def test_retraining_keeps_a_new_model_only_when_it_does_better(tmp_path, tiny_ch
     corpus.write_text(small_text + small_text[:600])
     config = TrainConfig(epochs=2, seq_len=32, batch_size=8)
 
-    def scores(bits_by_model):
-        return lambda path, text: {"n": 180, "bits_per_char": bits_by_model(path), "hit_rate": 0.2}
+    def scores(new_bits, old_bits):  # which model is better is decided by these scores (training itself is real)
+        calls = iter([new_bits, old_bits])
+        return lambda checkpoint, keys, warmup="": {"hit_rate": 0.2, "bits_per_char": next(calls)}
 
-    monkeypatch.setattr(retrain_module, "held_out_scores", scores(lambda p: 3.0 if p == model else 2.5))
-    result = retrain_module.retrain(model, corpus, train_config=config)
-    assert result.better and result.candidate == models / "small-2.safetensors" and result.candidate.exists()
-    assert model.read_bytes() == tiny_checkpoint.read_bytes()  # the old model is never touched
-    assert "reads you better" in result.sentence()
-    assert not (models / ".retrain").exists()  # nothing half-trained is left behind
-    monkeypatch.setattr(retrain_module, "held_out_scores", scores(lambda p: 3.0 if p == model else 3.5))
-    result = retrain_module.retrain(model, corpus, train_config=config)
-    assert not result.better and result.candidate is None and "no better" in result.sentence()
-    assert sorted(p.name for p in models.iterdir()) == ["small-2.safetensors", "small.safetensors"]
+    monkeypatch.setattr(versions, "held_out_score", scores(3.5, 3.0))
+    result = retrain(model, corpus, train_config=config)
+    assert not result.better and "no better" in result.sentence()
+    assert model.read_bytes() == tiny_checkpoint.read_bytes()  # a worse model never replaces the player's
+    monkeypatch.setattr(versions, "held_out_score", scores(2.5, 3.0))
+    result = retrain(model, corpus, train_config=config)
+    assert result.better and result.model == model and "reads you better" in result.sentence()
+    assert model.read_bytes() != tiny_checkpoint.read_bytes()
+    assert (models / "previous" / "small.1.safetensors").read_bytes() == tiny_checkpoint.read_bytes()  # kept
 
 
-def test_a_cancelled_retraining_leaves_nothing(tmp_path, tiny_checkpoint, small_text):
+def test_a_cancelled_retraining_leaves_the_model_alone(tmp_path, tiny_checkpoint, small_text):
     import threading
 
     from keytui.retrain import retrain
@@ -62,13 +63,4 @@ def test_a_cancelled_retraining_leaves_nothing(tmp_path, tiny_checkpoint, small_
     cancel = threading.Event()
     cancel.set()
     assert retrain(model, corpus, cancel=cancel, train_config=TrainConfig(epochs=2, seq_len=32)) is None
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.safetensors", "small.txt"]
-
-
-def test_free_names_count_on():
-    from pathlib import Path
-
-    from keytui.retrain import _free_name
-
-    assert _free_name(Path("/nonexistent/keys.safetensors")).name == "keys-2.safetensors"
-    assert _free_name(Path("/nonexistent/keys-2.safetensors")).name == "keys-3.safetensors"
+    assert model.read_bytes() == tiny_checkpoint.read_bytes()

@@ -400,7 +400,7 @@ class PlayScreen(Screen):
         if result is None:
             return  # cancelled: nothing was kept
         if result.better:
-            self.pending_model = result.candidate
+            self.pending_model = result.model
         self.notify(result.sentence() + (" It plays from the next round." if result.better else ""), timeout=15)
 
     def _swap_model(self) -> None:
