@@ -8,14 +8,17 @@ from keytui.predictors.factory import build_predictor
 from keytui.training import split_text
 
 
-def players(checkpoint: Checkpoint, *, adaptive: bool) -> dict[str, Predictor]:
+def players(checkpoint: Checkpoint, *, adaptive: bool, corpus_fit: str = "") -> dict[str, Predictor]:
     """The model (its experts and their mixer, as play builds it) and the baselines, each fitted on the keys the
-    model was fitted on."""
-    fit_text = checkpoint.fit_text
+    model was fitted on. A model fitted on no person's keys (the pretrained `demo`) leaves the baselines the
+    corpus' own keys before the scored ones (`corpus_fit`), and, frozen on nothing, they would guess nothing: then
+    they learn online from the first key instead, the strongest simple rival there is."""
+    fit_text = checkpoint.fit_text or corpus_fit
+    baselines_adapt = adaptive or not fit_text
     return {
         "model": build_predictor(checkpoint, adaptive=adaptive),
-        "majority": MajorityPredictor(fit_text, adaptive=adaptive),
-        "ngram": NGramPredictor(fit_text, adaptive=adaptive),
+        "majority": MajorityPredictor(fit_text, adaptive=baselines_adapt),
+        "ngram": NGramPredictor(fit_text, adaptive=baselines_adapt),
     }
 
 
@@ -27,8 +30,8 @@ def evaluate_corpus(checkpoint: Checkpoint, text: str, *, adaptive: bool = False
     if split == "test":
         parts = split_text(text)
         warmup, text = parts.train + parts.val, parts.test
+    predictors = players(checkpoint, adaptive=adaptive, corpus_fit=warmup)
     warmup = warmup[-256:]
-    predictors = players(checkpoint, adaptive=adaptive)
     model = predictors["model"]
     # the experts' figures are counted from the first scored key: the warmup is not part of the game
     for key in warmup:

@@ -25,6 +25,10 @@ ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
 State = tuple[torch.Tensor, ...] | None
 
 
+MAX_WIDTH = 4096  # hidden and embedding sizes: far above what a keystroke model needs
+MAX_LAYERS = 16
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     vocab_size: int
@@ -61,6 +65,11 @@ class ModelConfig:
                 raise KeytuiError(f"model setting {name} must be a positive integer, not {value!r}")
         if not isinstance(self.embedding_dim, int) or self.embedding_dim < 1:
             raise KeytuiError(f"model setting embedding_dim must be a positive integer, not {self.embedding_dim!r}")
+        # a huge size would ask for more memory than any machine has (a traceback from torch's allocator, or a
+        # checkpoint's settings exhausting memory before its tensors are even read): refuse it in one line first
+        for name, most in (("hidden_size", MAX_WIDTH), ("embedding_dim", MAX_WIDTH), ("num_layers", MAX_LAYERS)):
+            if getattr(self, name) > most:
+                raise KeytuiError(f"model setting {name} must be at most {most}, not {getattr(self, name)!r}")
         if not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
             raise KeytuiError(f"model setting dropout must be in [0, 1), not {self.dropout!r}")
 

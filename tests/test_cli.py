@@ -223,3 +223,15 @@ def test_small_cli_things(home, capsys, monkeypatch):
     assert "bias-corrected" in out and "caveat: on 300 keys" in out
     report = json.loads(run(capsys, "stats", "few", "--json")[1])
     assert report["entropy2_bits_corrected"] > report["entropy2_bits"] and report["caveat"]
+
+
+def test_eval_of_the_pretrained_demo_gives_the_baselines_the_corpus_to_learn_from(home, capsys):
+    # demo was fitted on no person's keys: frozen on nothing, the baselines guessed nothing (0% hit, 30 bits/key)
+    run(capsys, "simulate", "--persona", "drummer", "--keys", "2000", "--seed", "3", "--name", "drums")
+    code, out, _ = run(capsys, "eval", "--model", "demo", "--corpus", "drums", "--json")
+    baselines = json.loads(out)["baselines"]
+    assert code == 0
+    assert baselines["majority"]["hit_rate"] > 0 and baselines["ngram"]["hit_rate"] > 0.1
+    assert baselines["ngram"]["bits_per_char"] < 10
+    code, out, _ = run(capsys, "eval", "--model", "demo", "--corpus", "drums")
+    assert "majority key " in out  # the baseline's name in full, not cut to "majority k"

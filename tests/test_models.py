@@ -102,3 +102,9 @@ def test_key_cap_sharing_defaults_and_compatibility():
     assert KeyModel(ModelConfig.from_json(old)).key_caps is None
     with pytest.raises(KeytuiError):
         ModelConfig(vocab_size=5, share_key_caps="yes")
+
+
+@pytest.mark.parametrize("setting", [{"hidden_size": 999_999_999}, {"embedding_dim": 10**8}, {"num_layers": 10_000}])
+def test_a_huge_network_is_refused_in_one_line_before_any_memory_is_asked_for(setting):
+    with pytest.raises(KeytuiError, match="at most"):
+        ModelConfig(vocab_size=10, **setting)
