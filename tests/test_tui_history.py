@@ -304,3 +304,10 @@ async def test_retrain_says_not_yet_without_enough_new_keys(workspace, tiny_chec
         await pilot.press("f7")
         assert not app.screen.retraining
         assert [n for n in app._notifications if "Retraining pays once" in n.message]
+
+
+@pytest.mark.parametrize("mode", ["play", "dodge", "few-key", "random", "mixed"])
+def test_home_names_each_games_mode_in_full(mode):
+    from keytui.tui.widgets.history_panel import game_line
+
+    assert f" {mode} " in game_line(replace(record_like(0.3), kind="game", mode=mode)).plain  # was "few-ke"

@@ -19,7 +19,7 @@ def game_line(record: GameRecord) -> Text:
     mark = ("reads you", "bold red") if record.predictable else ("chance", "bold green")
     if record.mode == "random":
         mark = ("control", "dim")
-    line = Text(f"{when}  {record.mode:6.6s} {record.keys:5d} keys  ")
+    line = Text(f"{when}  {record.mode:7.7s} {record.keys:5d} keys  ")
     line.append(f"{record.hit_rate:4.0%}", style="bold")
     line.append(f" vs {record.chance:3.0%}  ")
     line.append(*mark)
