@@ -43,8 +43,10 @@ class HomeScreen(Screen):
         Binding("r", "record", "Record"),
         Binding("t", "train", "Train"),
         Binding("p", "play", "Play"),
-        Binding("o", "oracle", "Oracle f/d"),
-        Binding("f5", "refresh", "Refresh"),
+        Binding("o", "oracle", "Oracle"),
+        # the lists refresh whenever home comes back; F5 only for files changed from outside, and hiding it keeps
+        # the app's "f1 Help" in the footer at 80 columns
+        Binding("f5", "refresh", "Refresh", show=False),
         Binding("i", "insight", "Insight"),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
