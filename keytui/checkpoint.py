@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from keytui import __version__
-from keytui.corpus import atomic_write_bytes
 from keytui.errors import KeytuiError
+from keytui.files import atomic_write_bytes
 from keytui.models import KeyModel, ModelConfig
 from keytui.vocab import Vocab
 

@@ -306,6 +306,17 @@ def _recording_layout(corpus_path: Path, requested: str | None) -> str:
     return requested
 
 
+def _read_corpus(path: Path) -> str:
+    """A corpus for a headless command; what was repaired on reading (a half-written last key) goes to stderr."""
+    from keytui.corpus import read_corpus
+
+    notices: list[str] = []
+    text = read_corpus(path, notices=notices)
+    for notice in notices:
+        print(f"keytui: note: {notice}", file=sys.stderr)
+    return text
+
+
 def _positive(value: int, flag: str) -> int:
     if value < 1:
         raise KeytuiError(f"{flag} must be at least 1")
@@ -425,7 +436,6 @@ def _train_settings(args, fine_tune: bool = False) -> tuple[dict, object]:
 
 
 def cmd_train(args) -> int:
-    from keytui.corpus import read_corpus
     from keytui.corpus_meta import read_meta
     from keytui.prior import PRIOR_PATH
 
@@ -439,7 +449,7 @@ def cmd_train(args) -> int:
     out = ws.checkpoint_path(args.out or corpus_path.stem, must_exist=False)
     if out.parent == Path(__file__).parent / "demo":
         out = ws.checkpoints / out.name  # never write into the installed package
-    text = read_corpus(corpus_path)
+    text = _read_corpus(corpus_path)
     from keytui.corpus_meta import read_layout
 
     layout = args.layout or read_layout(corpus_path)
@@ -714,7 +724,7 @@ def _new_corpus_path(ws, name: str, *, force: bool) -> Path:
     """Where a new corpus called `name` goes; a name keytui ships (demo) is not shadowed without --force."""
     from keytui.paths import BUNDLED_DIR, CORPUS_SUFFIX, validate_name
 
-    validate_name(name, "corpus")
+    name = validate_name(name, "corpus")  # `keys.txt` is the corpus `keys`
     shipped = (BUNDLED_DIR / f"{name}{CORPUS_SUFFIX}").exists() or (BUNDLED_DIR / f"{name}.safetensors").exists()
     if shipped and not force:
         raise KeytuiError(f"{name!r} is a name keytui ships (the demo); choose another --name or pass --force")
@@ -741,13 +751,12 @@ def cmd_eval(args) -> int:
     if args.keys is not None:
         raise KeytuiError("--keys goes with --players FILE (the few-key oracle game)")
     from keytui.checkpoint import load_checkpoint
-    from keytui.corpus import read_corpus
     from keytui.evaluation import evaluate_corpus
     from keytui.versions import baseline_words
 
     ws = _workspace(args)
     checkpoint = load_checkpoint(ws.checkpoint_path(args.model))
-    text = read_corpus(ws.corpus_path(args.corpus))
+    text = _read_corpus(ws.corpus_path(args.corpus))
     if args.split == "test" and len(text) < 20:
         raise KeytuiError(f"corpus {args.corpus!r} is too short to hold out a test split ({len(text)} keys)")
     report = evaluate_corpus(checkpoint, text, adaptive=args.adapt, split=args.split)
@@ -774,11 +783,10 @@ def cmd_eval(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from keytui.corpus import read_corpus
     from keytui.stats import corpus_stats, middle_aligned
 
     ws = _workspace(args)
-    stats = corpus_stats(read_corpus(ws.corpus_path(args.corpus)))
+    stats = corpus_stats(_read_corpus(ws.corpus_path(args.corpus)))
     if args.json:
         print(json.dumps(stats.to_json()))
         return 0
@@ -816,14 +824,12 @@ def cmd_simulate(args) -> int:
     if not args.name:
         sys.stdout.write(text + "\n")
         return 0
-    from keytui.corpus import atomic_write_bytes
+    from keytui.corpus import replace_corpus
 
     ws = _workspace(args).ensure()
     path = _new_corpus_path(ws, args.name, force=args.force)
-    if path.exists() and not args.force:
-        raise KeytuiError(f"corpus {args.name!r} already exists; choose another --name or pass --force")
     existed = path.exists()
-    atomic_write_bytes(path, text.encode("utf-8"))
+    replace_corpus(path, text, overwrite=args.force)  # refused while a recorder holds it
     _label_corpus(path, "synthetic", existed, args.layout if args.persona == "random" else "qwerty")
     layout = f", layout {args.layout}" if args.persona == "random" else ""
     print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}{layout}) to {path}")

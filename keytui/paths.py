@@ -32,8 +32,13 @@ class Workspace:
         return self.root / "checkpoints"
 
     def ensure(self) -> Workspace:
+        """Create the folders, and remove `.NAME.PID.tmp` files that interrupted saves left behind."""
+        from keytui.files import clean_stale_temporaries
+
         self.corpora.mkdir(parents=True, exist_ok=True)
         self.checkpoints.mkdir(parents=True, exist_ok=True)
+        for folder in (self.corpora, self.checkpoints):
+            clean_stale_temporaries(folder)
         return self
 
     def corpus_path(self, name_or_path: str, *, must_exist: bool = True) -> Path:

@@ -93,7 +93,7 @@ class RecordScreen(Screen):
             return
         if self.corpus_path.exists() and self.corpus_path.stat().st_size:
             try:
-                existing = read_corpus(self.corpus_path)
+                existing = read_corpus(self.corpus_path, notices=[])  # the writer repairs and reports a cut tail
             except KeytuiError as exc:
                 self._refuse(str(exc))
                 return
@@ -103,6 +103,10 @@ class RecordScreen(Screen):
             self._refuse(str(exc))
             return
         self.app.last_corpus = str(self.corpus_path)  # home shows this corpus when the player comes back
+        for notice in self.writer.notices:  # a half key left by a crash or a full disk was cut off
+            self.notify(notice, severity="warning", timeout=8)
+        if self.writer.notices:
+            existing = read_corpus(self.corpus_path) if self.corpus_path.stat().st_size else ""
         self.counts.update(existing)
         self.recent.extend(existing[-60:])
         self.keys = len(existing)
