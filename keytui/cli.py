@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -17,6 +18,12 @@ from keytui.keyboard import LAYOUTS
 DEFAULT_CORPUS = "keys"
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+
+
+# Bounds of the model flags: the same as a checkpoint may declare (keytui/models.py), without importing torch.
+MAX_HIDDEN = 1024
+MAX_EMBEDDING = 1024
+MAX_LAYERS = 8
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +74,42 @@ class _Personas:
         return iter(self._names())
 
 
+def number(kind: type, low: float, high: float, *, low_open: bool = False, high_open: bool = False):
+    """An argparse type: an int or float within [low, high] (or open at either end); nan and inf refused.
+
+    The range is part of the flag's help, and a value outside it is a one-line usage error, not a traceback or a
+    hang (`--layers 5000`, `--lr 1e308`, `--seed 2**70`).
+    """
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if too_low or too_high:
+            raise argparse.ArgumentTypeError(f"{text} is outside {describe_range()}")
+        return value
+
+    def describe_range() -> str:
+        return f"{'(' if low_open else '['}{low:,}, {high:,}{')' if high_open else ']'}"
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    parse.range = describe_range()  # type: ignore[attr-defined]
+    return parse
+
+
+GOAL = number(int, 1, 1_000_000_000)
+ROUND = number(int, 1, 1_000_000)
+SIM_KEYS = number(int, 1, 10_000_000)
+SEED = number(int, 0, 2**32 - 1)
+PLAYERS = number(int, 1, 100_000)
+PRESSES = number(int, 1, 1_000_000)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="keytui",
@@ -80,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     record = sub.add_parser("record", help="record your random typing into a corpus")
     record.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path (default: %(default)s)")
-    record.add_argument("--goal", type=int, default=10_000, help="keys to aim for (default: %(default)s)")
+    record.add_argument(
+        "--goal", type=GOAL, default=10_000, help=f"keys to aim for, in {GOAL.range} (default: %(default)s)"
+    )
     record.add_argument("--no-timestamps", action="store_true", help="do not keep the per-key timestamp sidecar")
     record.add_argument("--headless", action="store_true", help="append the printable keys read from stdin, no screen")
     record.add_argument(
@@ -103,23 +148,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="chunk: every key predicts the next (default); window: one target per window",
     )
     for flag, kind, text in (
-        ("--epochs", int, "maximum epochs"),
-        ("--batch-size", int, "parallel streams (chunk) or windows (window) per batch"),
-        ("--seq-len", int, "keys per chunk or window"),
-        ("--lr", float, "initial learning rate"),
-        ("--weight-decay", float, "AdamW weight decay"),
-        ("--average-epochs", float, "keep a moving average of the weights over about this many epochs (0: off)"),
-        ("--refit-fraction", float, "refit for this fraction of the epochs early stopping chose"),
-        ("--patience", int, "early stopping: epochs without improvement"),
-        ("--lr-patience", int, "ReduceLROnPlateau patience"),
-        ("--hidden", int, "recurrent hidden size"),
-        ("--layers", int, "recurrent layers"),
-        ("--embedding", int, "embedding size"),
-        ("--dropout", float, "dropout"),
-        ("--seed", int, "random seed"),
-        ("--max-seconds", float, "stop after this many seconds"),
+        ("--epochs", number(int, 1, 10_000), "maximum epochs"),
+        ("--batch-size", number(int, 1, 4096), "parallel streams (chunk) or windows (window) per batch"),
+        ("--seq-len", number(int, 1, 4096), "keys per chunk or window"),
+        ("--lr", number(float, 0, 10, low_open=True), "initial learning rate"),
+        ("--weight-decay", number(float, 0, 10), "AdamW weight decay"),
+        (
+            "--average-epochs",
+            number(float, 0, 10_000),
+            "keep a moving average of the weights over about this many epochs (0: off)",
+        ),
+        (
+            "--refit-fraction",
+            number(float, 0, 10, low_open=True),
+            "refit for this fraction of the epochs early stopping chose",
+        ),
+        ("--patience", number(int, 1, 10_000), "early stopping: epochs without improvement"),
+        ("--lr-patience", number(int, 0, 10_000), "ReduceLROnPlateau patience"),
+        ("--hidden", number(int, 1, MAX_HIDDEN), "recurrent hidden size"),
+        ("--layers", number(int, 1, MAX_LAYERS), "recurrent layers"),
+        ("--embedding", number(int, 1, MAX_EMBEDDING), "embedding size"),
+        ("--dropout", number(float, 0, 1, high_open=True), "dropout"),
+        ("--seed", SEED, "random seed"),
+        ("--max-seconds", number(float, 0, 7 * 24 * 3600, low_open=True), "stop after this many seconds"),
     ):
-        train.add_argument(flag, type=kind, help=text)
+        train.add_argument(flag, type=kind, help=f"{text}, in {kind.range}")
     train.add_argument(
         "--refit",
         action=argparse.BooleanOptionalAction,
@@ -168,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("--corpus", default=DEFAULT_CORPUS, help="where played keys are appended (default: %(default)s)")
     play.add_argument("--no-append", action="store_true", help="do not append played keys to the corpus")
-    play.add_argument("--round", type=int, default=100, help="keys per round (default: %(default)s)")
+    play.add_argument(
+        "--round", type=ROUND, default=100, help=f"keys per round, in {ROUND.range} (default: %(default)s)"
+    )
     play.add_argument(
         "--adapt",
         action=argparse.BooleanOptionalAction,
@@ -223,10 +278,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="one of %(choices)s; random: a typist whose habits are drawn from --seed (default: %(default)s)",
     )  # fmt: skip
     sim.add_argument("--layout", choices=LAYOUTS, default="qwerty", help="a random typist's layout (default: qwerty)")
-    sim.add_argument("--keys", default="10000", help="how many keys (default: %(default)s); with --players: which keys")
-    sim.add_argument("--players", type=int, help="SYNTHETIC few-key players instead: this many, one per line")
-    sim.add_argument("--presses", type=int, default=300, help="with --players: presses per player (default: 300)")
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument(
+        "--keys",
+        default="10000",
+        help=f"how many keys, in {SIM_KEYS.range} (default: %(default)s); with --players: which keys",
+    )
+    sim.add_argument(
+        "--players",
+        type=PLAYERS,
+        help=f"SYNTHETIC few-key players instead: this many, one per line; in {PLAYERS.range}",
+    )
+    sim.add_argument(
+        "--presses",
+        type=PRESSES,
+        default=300,
+        help=f"with --players: presses per player, in {PRESSES.range} (default: 300)",
+    )
+    sim.add_argument("--seed", type=SEED, default=0, help=f"random seed, in {SEED.range} (default: %(default)s)")
     sim.add_argument("--name", help="save as this corpus (default: print to stdout)")
     sim.add_argument("--force", action="store_true", help="replace an existing corpus of that name")
 
@@ -814,6 +882,10 @@ def cmd_simulate(args) -> int:
 
     if not args.keys.isdigit():
         raise KeytuiError(f"--keys must be a number of keys, not {args.keys!r} (a key set such as fd needs --players)")
+    try:
+        SIM_KEYS(args.keys)
+    except argparse.ArgumentTypeError as exc:
+        raise KeytuiError(f"--keys: {exc}") from None
     if args.persona == "random":
         from keytui.simulate import random_typist
 
@@ -837,7 +909,7 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from keytui.checkpoint import read_metadata
+    from keytui.checkpoint import verify_checkpoint
     from keytui.corpus_meta import corpus_kind
     from keytui.prior import PRIOR_KIND
     from keytui.versions import candidate_path, default_play_model, is_complete, previous_versions, status_words
@@ -851,7 +923,7 @@ def cmd_list(args) -> int:
     print("models:")
     for path in ws.list_checkpoints():
         try:
-            meta = read_metadata(path)
+            meta = verify_checkpoint(path)  # every byte checked: a damaged file is listed as broken
             test = meta.get("metrics", {}).get("test", {})
             kind = meta.get("kind")  # "pretrained on synthetic typists", "fine-tuned from demo"
             if kind == PRIOR_KIND:
@@ -865,7 +937,9 @@ def cmd_list(args) -> int:
             if not is_complete(meta):
                 detail += f" ({status_words(meta.get('status'))})"
         except KeytuiError as exc:
-            detail = f"unreadable: {exc}"
+            detail = f"broken: {exc}"
+        except (KeyError, TypeError, ValueError, AttributeError):  # well-formed, but odd optional metadata
+            detail = "broken: its metadata is not what keytui writes"
         mark = "  <- play's default" if path == default else ""
         print(f"  {path.stem:20s} {detail}{mark}")
         for number, previous in enumerate(previous_versions(path), start=1):

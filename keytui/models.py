@@ -20,13 +20,16 @@ from keytui.errors import KeytuiError
 from keytui.keyboard import LAYOUTS, get_layout, is_shifted, key_cap
 
 ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
+# Bounds on model sizes: far above anything useful for a few hundred keys, far below what hangs or fills memory
+# (a checkpoint's settings are untrusted input). The largest allowed LSTM has about 70 million weights.
+MAX_VOCAB = 4096
+MAX_HIDDEN = 1024
+MAX_EMBEDDING = 1024
+MAX_LAYERS = 8
+MAX_ATTN_WINDOW = 4096
 
 # Recurrent state: a tuple of tensors whose first dimension is the batch (None before the first key).
 State = tuple[torch.Tensor, ...] | None
-
-
-MAX_WIDTH = 4096  # hidden and embedding sizes: far above what a keystroke model needs
-MAX_LAYERS = 16
 
 
 @dataclass(frozen=True)
@@ -59,18 +62,19 @@ class ModelConfig:
             raise KeytuiError(f"model setting layout must be one of {', '.join(LAYOUTS)}, not {self.layout!r}")
         if self.arch not in ARCHITECTURES:
             raise KeytuiError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-        for name in ("vocab_size", "hidden_size", "num_layers", "attn_window"):
+        for name, top in (
+            ("vocab_size", MAX_VOCAB),
+            ("hidden_size", MAX_HIDDEN),
+            ("num_layers", MAX_LAYERS),
+            ("attn_window", MAX_ATTN_WINDOW),
+            ("embedding_dim", MAX_EMBEDDING),
+        ):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise KeytuiError(f"model setting {name} must be a positive integer, not {value!r}")
-        if not isinstance(self.embedding_dim, int) or self.embedding_dim < 1:
-            raise KeytuiError(f"model setting embedding_dim must be a positive integer, not {self.embedding_dim!r}")
-        # a huge size would ask for more memory than any machine has (a traceback from torch's allocator, or a
-        # checkpoint's settings exhausting memory before its tensors are even read): refuse it in one line first
-        for name, most in (("hidden_size", MAX_WIDTH), ("embedding_dim", MAX_WIDTH), ("num_layers", MAX_LAYERS)):
-            if getattr(self, name) > most:
-                raise KeytuiError(f"model setting {name} must be at most {most}, not {getattr(self, name)!r}")
-        if not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+                raise KeytuiError(
+                    f"model setting {name} must be a whole number from 1 to at most {top:,}, not {value!r}"
+                )
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
             raise KeytuiError(f"model setting dropout must be in [0, 1), not {self.dropout!r}")
 
     def to_json(self) -> dict:

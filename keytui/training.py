@@ -70,6 +70,10 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "seq_len", "patience"):
             if getattr(self, name) < 1:
                 raise KeytuiError(f"--{name.replace('_', '-')} must be at least 1")
+        for name in ("lr", "weight_decay", "average_epochs", "refit_fraction", "max_seconds", "lr_factor", "min_lr"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):  # nan, inf: the train form can type them too
+                raise KeytuiError(f"--{name.replace('_', '-')} must be a finite number, not {value!r}")
         if not self.lr > 0:
             raise KeytuiError("--lr must be positive")
         if not self.refit_fraction > 0:
@@ -499,7 +503,8 @@ class Trainer:
             if c.refit and stopped != "cancelled":
                 for group in optimizer.param_groups:  # the rate that found the chosen weights, not a decayed one
                     group["lr"] = best_lr
-                refit_epochs = self._refit(best_epoch, optimizer, generator, cancel, emit)
+                limit = None if c.max_seconds is None else started + c.max_seconds
+                refit_epochs = self._refit(best_epoch, optimizer, generator, _Deadline(cancel, limit), emit)
                 if self.averaged is not None:
                     model.load_state_dict(self.averaged.module.state_dict())
         self.averaged = None  # from here on, self.model holds the final weights
@@ -558,6 +563,17 @@ class Trainer:
 
 class _Cancelled(Exception):
     pass
+
+
+class _Deadline:
+    """A cancel flag that also reads as set once `--max-seconds` has run out (the refit honours the limit too)."""
+
+    def __init__(self, cancel: threading.Event, until: float | None) -> None:
+        self.cancel = cancel
+        self.until = until
+
+    def is_set(self) -> bool:
+        return self.cancel.is_set() or (self.until is not None and time.perf_counter() >= self.until)
 
 
 def with_overrides(config: TrainConfig, **overrides) -> TrainConfig:

@@ -210,3 +210,20 @@ def test_training_knows_no_predictor_and_the_test_score_replays_the_one_play_use
     assert set(scores["adaptive"]) == set(replayed.to_json())
     network = replay(NeuralPredictor(checkpoint.model, checkpoint.vocab), parts.test, warmup=fitted[-256:])
     assert checkpoint.meta["metrics"]["test"]["accuracy"] == pytest.approx(network.hit_rate, abs=0.02)
+
+
+def test_max_seconds_bounds_the_refit_too(small_text, tmp_path):
+    """The refit phase runs under the same --max-seconds clock: it stops there instead of running all its epochs."""
+    from keytui.training import TrainConfig
+
+    config = TrainConfig(
+        epochs=2,
+        seq_len=16,
+        batch_size=4,
+        refit_fraction=5_000,  # 5,000 refit epochs per chosen epoch: minutes, were the limit ignored
+        max_seconds=0.5,
+    )
+    outcome = fit_and_save(
+        small_text, corpus_name="s", out_path=tmp_path / "m.safetensors", model_settings=TINY_MODEL, train_config=config
+    )
+    assert outcome.result.refit_epochs < 5_000 * outcome.result.best_epoch

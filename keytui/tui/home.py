@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from keytui.checkpoint import read_metadata
+from keytui.checkpoint import verify_checkpoint
 from keytui.corpus_meta import PLAYER_CORPUS, corpus_kind, is_bundled
 from keytui.errors import KeytuiError
 from keytui.history import History, HistoryRead
@@ -100,13 +100,13 @@ class HomeScreen(Screen):
         models.clear_options()
         for path in workspace.list_checkpoints():
             try:
-                meta = read_metadata(path)
+                meta = verify_checkpoint(path)  # every byte checked: a damaged file shows as broken
                 test = meta.get("metrics", {}).get("test", {})
                 detail = f"{meta['model']['arch']}, test hit {test['accuracy']:.0%}" if test else meta["model"]["arch"]
                 if not is_complete(meta):
                     detail += f", {status_words(meta.get('status'))}"
-            except (KeytuiError, KeyError):
-                detail = "unreadable"
+            except (KeytuiError, KeyError, TypeError, ValueError, AttributeError):
+                detail = "broken"
             models.add_option(Option(Content(f"{path.stem}  ({detail})"), id=str(path)))
         self._reselect(corpora, chosen_corpus, prefer=workspace.corpora / f"{PLAYER_CORPUS}{CORPUS_SUFFIX}")
         self._reselect(models, chosen_model, prefer=default_play_model(workspace))
