@@ -16,6 +16,7 @@ from keytui.errors import KeytuiError
 from keytui.keyboard import LAYOUTS
 
 DEFAULT_CORPUS = "keys"
+PROGRESS_SECONDS = 5.0  # headless commands say they are alive at least this often during long work
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
@@ -350,7 +351,7 @@ def _silence_stdout() -> None:
 def _workspace(args):
     from keytui.paths import workspace
 
-    return workspace(args.home)
+    return workspace(args.home).clean_stale()  # every start tidies what an interrupted save left
 
 
 def _interactive(args) -> bool:
@@ -404,8 +405,9 @@ def cmd_home(args) -> int:
 
 
 def cmd_record(args) -> int:
-    from keytui.corpus import CorpusWriter, is_recordable_key
+    from keytui.corpus import CorpusWriter
     from keytui.corpus_meta import check_typing_target
+    from keytui.keystream import KeyStream
 
     _positive(args.goal, "--goal")
     ws = _workspace(args).ensure()
@@ -417,17 +419,14 @@ def cmd_record(args) -> int:
 
         run_app(ws, screen="record", corpus=str(path), goal=args.goal, timestamps=not args.no_timestamps, layout=layout)
         return 0
-    skipped = 0
+    keys = KeyStream(sys.stdin)  # bytes, decoded as they come: each key is on disk as soon as it arrives
     with CorpusWriter(path, timestamps=not args.no_timestamps) as writer:
-        for line in sys.stdin:
-            for key in line:
-                if is_recordable_key(key):
-                    writer.write(key)
-                elif key != "\n":
-                    skipped += 1
+        for notice in writer.notices:
+            print(f"keytui: note: {notice}", file=sys.stderr)
+        for key in keys:
+            writer.write(key)
         written = writer.keys_written
-    note = f" ({skipped} non-printable characters skipped)" if skipped else ""
-    print(f"recorded {written} keys ({layout}) into {path}{note}")
+    print(f"recorded {written} keys ({layout}) into {path}{keys.describe_dropped()}")
     return 0
 
 
@@ -514,7 +513,12 @@ def cmd_train(args) -> int:
     corpus_path = ws.corpus_path(args.corpus)
     if corpus_path.suffix == ".safetensors":
         raise KeytuiError(f"{corpus_path.name} is a model, not a corpus")
-    out = ws.checkpoint_path(args.out or corpus_path.stem, must_exist=False)
+    # the default is named after the corpus file, whatever its name holds (a corpus given by path may be `x y.txt`)
+    out = (
+        ws.checkpoint_path(args.out, must_exist=False)
+        if args.out
+        else ws.checkpoints / f"{corpus_path.stem}.safetensors"
+    )
     if out.parent == Path(__file__).parent / "demo":
         out = ws.checkpoints / out.name  # never write into the installed package
     text = _read_corpus(corpus_path)
@@ -568,14 +572,23 @@ def _train_headless(
     replace: bool = False,
 ) -> int:
     import threading
+    import time
 
     from keytui.fit import fit_and_save
-    from keytui.training import EpochDone, RefitStarted, TrainingStarted
+    from keytui.training import BatchDone, EpochDone, RefitStarted, TrainingStarted
     from keytui.versions import baseline_words, run_words
 
     log = sys.stderr if as_json else sys.stdout
+    last_line = [time.monotonic()]
 
     def show(event) -> None:
+        now = time.monotonic()
+        if isinstance(event, BatchDone):  # a long epoch (a 10 MB corpus) still shows it is alive, every 5 s
+            if now - last_line[0] >= PROGRESS_SECONDS:
+                print(f"  epoch {event.epoch}: batch {event.batch:,}/{event.batches:,}", file=log, flush=True)
+                last_line[0] = now
+            return
+        last_line[0] = now
         if isinstance(event, TrainingStarted):
             print(
                 f"training on {event.train_keys} keys (validation {event.val_keys}, test {event.test_keys}), "
@@ -703,14 +716,18 @@ def cmd_play(args) -> int:
         )
         return 0
     from keytui.checkpoint import load_checkpoint
-    from keytui.corpus import CorpusWriter, is_recordable_key
+    from keytui.corpus import CorpusBusy, CorpusWriter
     from keytui.game import GameSession
     from keytui.history import History
+    from keytui.keystream import KeyStream
     from keytui.predictors import NGramPredictor
     from keytui.predictors.factory import build_predictor
 
     checkpoint = load_checkpoint(model_path)
-    writer = CorpusWriter(corpus_path) if corpus_path else None
+    try:
+        writer = CorpusWriter(corpus_path) if corpus_path else None
+    except CorpusBusy as exc:
+        raise KeytuiError(f"{exc}, so played keys cannot be appended to it; play with --no-append") from None
     try:
         game = GameSession(
             build_predictor(checkpoint, adaptive=args.adapt, layout=layout),
@@ -722,11 +739,10 @@ def cmd_play(args) -> int:
             mode="dodge" if args.dodge else "play",
             clock=None,  # keys read from stdin carry no timing: no keys-per-second figure is made up
         )
-        for line in sys.stdin:
-            for key in line:
-                if is_recordable_key(key) and game.press(key, dodge=args.dodge).round_over:
-                    game.next_round()
-                game.settle()
+        for key in KeyStream(sys.stdin):  # bytes, decoded as they come; what is not UTF-8 is skipped
+            if game.press(key, dodge=args.dodge).round_over:
+                game.next_round()
+            game.settle()
     finally:
         if writer:
             writer.close()

@@ -39,7 +39,7 @@ def is_recordable_key(character: str | None) -> bool:
 MAX_CORPUS_BYTES = 64 * MiB  # about 30 million keys: far past any typed corpus; a bound for /dev/zero and friends
 ENOSPC = 28
 
-__all__ = ["MAX_CORPUS_BYTES", "TIMES_SUFFIX", "CorpusWriter", "atomic_write_bytes", "read_corpus"]
+__all__ = ["MAX_CORPUS_BYTES", "TIMES_SUFFIX", "CorpusBusy", "CorpusWriter", "atomic_write_bytes", "read_corpus"]
 
 
 def read_corpus(path: Path, *, label: str | None = None, notices: list[str] | None = None) -> str:
@@ -133,13 +133,17 @@ def corpus_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+class CorpusBusy(KeytuiError):
+    """Another keytui holds the corpus (recording or playing into it)."""
+
+
 def _lock(fd: int, path: Path) -> None:
     if fcntl is None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise KeytuiError(f"corpus {path.stem!r} is being recorded by another keytui") from None
+        raise CorpusBusy(f"corpus {path.stem!r} is being recorded by another keytui") from None
 
 
 class CorpusWriter:

@@ -33,10 +33,14 @@ class Workspace:
 
     def ensure(self) -> Workspace:
         """Create the folders, and remove `.NAME.PID.tmp` files that interrupted saves left behind."""
-        from keytui.files import clean_stale_temporaries
-
         self.corpora.mkdir(parents=True, exist_ok=True)
         self.checkpoints.mkdir(parents=True, exist_ok=True)
+        return self.clean_stale()
+
+    def clean_stale(self) -> Workspace:
+        """Remove the `.NAME.PID.tmp` files of saves whose process died (a crash, a kill) before renaming them."""
+        from keytui.files import clean_stale_temporaries
+
         for folder in (self.corpora, self.checkpoints):
             clean_stale_temporaries(folder)
         return self
@@ -73,13 +77,38 @@ def workspace(home: str | os.PathLike[str] | None = None) -> Workspace:
     return Workspace(Path(platformdirs.user_data_dir("keytui", appauthor=False)))
 
 
+MAX_NAME_LENGTH = 100
+SUFFIXES = {"corpus": CORPUS_SUFFIX, "model": CHECKPOINT_SUFFIX}
+
+
 def looks_like_path(name_or_path: str) -> bool:
-    return os.sep in name_or_path or "/" in name_or_path or name_or_path.endswith((CORPUS_SUFFIX, CHECKPOINT_SUFFIX))
+    """A value is a path only when it holds a path separator (`./keys.txt`, `~/x.txt`); otherwise it is a name."""
+    return "/" in name_or_path or os.sep in name_or_path or bool(os.altsep and os.altsep in name_or_path)
 
 
 def validate_name(name: str, what: str) -> str:
-    if not name or name.startswith(".") or any(c in name for c in '/\\:*?"<>|') or len(name) > 100:
-        raise KeytuiError(f"{what} name {name!r} is not valid: use letters, digits, '-', '_' or '.'")
+    """A name is letters, digits, '-', '_' and '.', not starting with a dot, at most 100 characters.
+
+    A name given with its own file suffix (`keys.txt` for a corpus, `demo.safetensors` for a model) is the same
+    name without it; the other kind's suffix is refused, so a model file is never taken for a corpus.
+    """
+    own = SUFFIXES.get(what)
+    other = [suffix for kind, suffix in SUFFIXES.items() if kind != what]
+    if own and name.endswith(own) and len(name) > len(own):
+        name = name[: -len(own)]
+    if any(name.endswith(suffix) for suffix in other):
+        raise KeytuiError(f"{what} name {name!r} names a {'model' if what == 'corpus' else 'corpus'} file")
+    valid = (
+        0 < len(name) <= MAX_NAME_LENGTH
+        and not name.startswith(".")
+        and all(c.isalnum() or c in "-_." for c in name)
+        and name.isprintable()
+    )
+    if not valid:
+        raise KeytuiError(
+            f"{what} name {name!r} is not valid: use letters, digits, '-', '_' or '.' "
+            f"(not first), at most {MAX_NAME_LENGTH} characters; a path needs a '/'"
+        )
     return name
 
 
@@ -87,9 +116,9 @@ def _resolve(name_or_path: str, folder: Path, suffix: str, what: str, must_exist
     if looks_like_path(name_or_path):
         path = Path(name_or_path).expanduser()
     else:
-        validate_name(name_or_path, what)
-        path = folder / f"{name_or_path}{suffix}"
-        bundled = BUNDLED_DIR / f"{name_or_path}{suffix}"
+        name = validate_name(name_or_path, what)
+        path = folder / f"{name}{suffix}"
+        bundled = BUNDLED_DIR / f"{name}{suffix}"
         if not path.exists() and bundled.exists():
             return bundled
     if must_exist and not path.exists():
