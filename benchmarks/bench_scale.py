@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import torch
+from keytui.adaptation import model_predictor
 
 from benchmarks.common import DEMO_MODEL, header, peak_rss_mib, percentile
-from keytui.adaptation import model_predictor
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import CorpusWriter, read_corpus
 from keytui.game import GameSession

@@ -109,6 +109,8 @@ SIM_KEYS = number(int, 1, 10_000_000)
 SEED = number(int, 0, 2**32 - 1)
 PLAYERS = number(int, 1, 100_000)
 PRESSES = number(int, 1, 1_000_000)
+RANDOM_KEYS = number(int, 1, 10_000_000)
+GAMES = number(int, 1, 1_000_000)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,9 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--dodge", action="store_true", help="show the guess before you press: try to dodge it")
     play.add_argument(
         "--random",
-        type=int,
+        type=RANDOM_KEYS,
         metavar="N",
-        help="the control: a random generator plays N keys against the same machine (headless; keys not kept)",
+        help="the control: a random generator plays N keys against the same machine (headless; keys not kept), "
+        f"N in {RANDOM_KEYS.range}",
     )
     play.add_argument("--headless", action="store_true", help="play the printable keys read from stdin; print JSON")
     play.add_argument(
@@ -304,7 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("insight", help="what gave you away: the habits the guesses used, in plain words")
     ins.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus name or path to look at (default: %(default)s)")
     ins.add_argument(
-        "--games", type=int, metavar="N", help="look at your last N games instead, with the machine's guesses"
+        "--games",
+        type=GAMES,
+        metavar="N",
+        help=f"look at your last N games instead, with the machine's guesses; N in {GAMES.range}",
     )
     ins.add_argument("--layout", default="qwerty", help="keyboard layout the keys were typed on (default: %(default)s)")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
@@ -384,6 +390,21 @@ def _read_corpus(path: Path) -> str:
     for notice in notices:
         print(f"keytui: note: {notice}", file=sys.stderr)
     return text
+
+
+def _progress_printer():
+    """A progress callback for long headless work: one stderr line at most every PROGRESS_SECONDS, none if quick."""
+    import time
+
+    last = [time.monotonic()]
+
+    def show(what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_SECONDS:
+            print(f"keytui: {what}: {done:,} of {total:,} keys", file=sys.stderr, flush=True)
+            last[0] = now
+
+    return show
 
 
 def _positive(value: int, flag: str) -> int:
@@ -843,7 +864,7 @@ def cmd_eval(args) -> int:
     text = _read_corpus(ws.corpus_path(args.corpus))
     if args.split == "test" and len(text) < 20:
         raise KeytuiError(f"corpus {args.corpus!r} is too short to hold out a test split ({len(text)} keys)")
-    report = evaluate_corpus(checkpoint, text, adaptive=args.adapt, split=args.split)
+    report = evaluate_corpus(checkpoint, text, adaptive=args.adapt, split=args.split, on_progress=_progress_printer())
     if args.json:
         print(json.dumps(report))
         return 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from keytui.checkpoint import Checkpoint
+from keytui.metrics import StreamingMetrics
 from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.predictors.factory import build_predictor
 from keytui.training import split_text
@@ -22,10 +25,21 @@ def players(checkpoint: Checkpoint, *, adaptive: bool, corpus_fit: str = "") -> 
     }
 
 
-def evaluate_corpus(checkpoint: Checkpoint, text: str, *, adaptive: bool = False, split: str = "all") -> dict:
+PROGRESS_KEYS = 20_000  # keys between two progress reports
+
+
+def evaluate_corpus(
+    checkpoint: Checkpoint,
+    text: str,
+    *,
+    adaptive: bool = False,
+    split: str = "all",
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
     """Every predictor guesses each key of `text` before seeing it. With split="test", only the corpus' held-out
     tail is scored (the keys before it are shown to each predictor first, unscored). `experts` holds each of the
-    model's experts' figures on the scored keys; `calibration_error` is that of the confidence the model shows."""
+    model's experts' figures on the scored keys; `calibration_error` is that of the confidence the model shows.
+    `on_progress(player, done, total)` hears about every 20,000 keys, so a long corpus shows it is moving."""
     warmup = ""
     if split == "test":
         parts = split_text(text)
@@ -39,7 +53,7 @@ def evaluate_corpus(checkpoint: Checkpoint, text: str, *, adaptive: bool = False
             predictor.observe(key)
     model.reset_expert_metrics()
     experts = model.expert_metrics()
-    results = {name: replay(p, text) for name, p in predictors.items()}
+    results = {name: _replay(name, p, text, on_progress) for name, p in predictors.items()}
     model_metrics = results.pop("model")
     return {
         "n": len(text),
@@ -55,3 +69,12 @@ def evaluate_corpus(checkpoint: Checkpoint, text: str, *, adaptive: bool = False
         "split": split,
         "checkpoint": checkpoint.label,
     }
+
+
+def _replay(name: str, predictor: Predictor, text: str, on_progress) -> StreamingMetrics:
+    metrics = StreamingMetrics()
+    for start in range(0, len(text), PROGRESS_KEYS):  # slices of one replay: the same guesses, the same metrics
+        replay(predictor, text[start : start + PROGRESS_KEYS], metrics=metrics)
+        if on_progress is not None:
+            on_progress(name, min(len(text), start + PROGRESS_KEYS), len(text))
+    return metrics

@@ -58,3 +58,18 @@ def test_stale_temporaries_are_cleaned_when_keytui_starts(tmp_path):
     stale.write_bytes(b"half a checkpoint")
     assert main(["--home", str(tmp_path), "list"]) == 0
     assert not stale.exists()
+
+
+def test_eval_reports_progress_and_scores_as_one_replay(monkeypatch):
+    from keytui import evaluation
+    from keytui.checkpoint import load_checkpoint
+    from keytui.simulate import simulate
+
+    checkpoint = load_checkpoint(Workspace(Path("/nonexistent")).checkpoint_path("demo"))
+    text = simulate("masher", 350, seed=4)
+    whole = evaluation.evaluate_corpus(checkpoint, text)
+    monkeypatch.setattr(evaluation, "PROGRESS_KEYS", 100)
+    heard: list[tuple[str, int, int]] = []
+    sliced = evaluation.evaluate_corpus(checkpoint, text, on_progress=lambda *args: heard.append(args))
+    assert sliced == whole
+    assert [done for name, done, _ in heard if name == "model"] == [100, 200, 300, 350]
