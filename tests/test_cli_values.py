@@ -30,7 +30,6 @@ BAD = [
     ("train", "--lr-patience", "-1"),
     ("record", "--goal", "0"),
     ("play", "--round", "-3"),
-    ("simulate", "--keys", "0"),
     ("simulate", "--seed", "-1"),
 ]
 
@@ -76,3 +75,9 @@ def test_any_text_as_a_flag_value_parses_or_is_refused_in_range(text):
         assert type(exc).__name__ == "ArgumentTypeError" and "\n" not in str(exc)
     else:
         assert 0 < value <= 10
+
+
+def test_simulate_keys_out_of_range_is_one_line(capsys):
+    assert main(["simulate", "--keys", "0"]) == 1  # --keys also takes a key set (with --players): checked later
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--keys" in err and "outside" in err
