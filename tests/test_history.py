@@ -162,8 +162,9 @@ def test_play_random_and_history_headless(home, capsys, tiny_checkpoint):
         handle.write(b"garbage\n")
     code, out, err = run(capsys, "history")
     assert code == 0 and "1 games, 2 rounds" in out and "1 unreadable" in err
-    code, _, err = run(capsys, "play", "--random", "0")
-    assert code == 1 and "--random must be at least 1" in err
+    with pytest.raises(SystemExit) as info:  # a usage error now: every numeric flag has a range (test_cli_values)
+        run(capsys, "play", "--random", "0")
+    assert info.value.code == 2 and "--random: 0 is outside [1," in capsys.readouterr().err
 
 
 def test_history_when_there_is_none(home, capsys):

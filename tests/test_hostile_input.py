@@ -184,8 +184,7 @@ async def test_record_screen_takes_any_key_events_and_counts_exactly(workspace):
         def feed(events_: list[tuple[str, str]]) -> None:
             for kind, value in events_:
                 if kind == "char":
-                    key = value if value.isalnum() else f"char_{ord(value)}"
-                    screen.on_key(events.Key(key, value))  # the handler itself: a crash here is the screen's
+                    screen.on_key(events.Key(_character_to_key(value), value))  # a crash here is the screen's
                     if is_recordable_key(value):
                         typed.append(value)
                 elif kind == "chord":
@@ -199,3 +198,36 @@ async def test_record_screen_takes_any_key_events_and_counts_exactly(workspace):
         feed()
         assert corpus.read_text(encoding="utf-8") == "".join(typed)
         assert typed  # hypothesis did type something
+
+
+async def test_play_screen_takes_any_key_events_and_counts_exactly(workspace, tiny_checkpoint):
+    """The same property on the play screen: any keys, chords and pastes; keys scored == keys kept on disk."""
+    corpus = workspace.corpora / "prop.txt"
+    app = create_app(
+        workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus), round_size=1_000_000, adaptive=False
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        typed: list[str] = []
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(KEY_EVENTS, max_size=20))
+        def feed(events_: list[tuple[str, str]]) -> None:
+            for kind, value in events_:
+                if kind == "char":
+                    screen.on_key(events.Key(_character_to_key(value), value))
+                    if is_recordable_key(value):
+                        typed.append(value)
+                elif kind == "chord":
+                    screen.on_key(events.Key(value, value[-1] if value.startswith(("ctrl+", "alt+")) else None))
+                else:
+                    screen.on_paste(events.Paste(value))
+            assert screen.game.total.n == len(typed)
+            if typed:
+                shown = typed[-1] if typed[-1] != " " else "␣"
+                assert text_of(screen, "#result").startswith(f"you pressed {shown}, it guessed")
+
+        feed()
+        await pilot.pause()
+        assert app.screen is screen
+    assert corpus.read_text(encoding="utf-8") == "".join(typed)
