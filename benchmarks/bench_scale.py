@@ -7,6 +7,7 @@ the start and at the end of each run, so growth shows as a difference, not as a 
   after a fixed time (the time per batch at its start and at its end).
 
     nice -n 10 python benchmarks/bench_scale.py [--game-keys 100000] [--corpus-keys 1000000] [--train-seconds 60]
+        [--only game|corpus]
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import time
 from pathlib import Path
 
 import torch
-from keytui.adaptation import model_predictor
 
 from benchmarks.common import DEMO_MODEL, header, peak_rss_mib, percentile
 from keytui.checkpoint import load_checkpoint
@@ -26,12 +26,14 @@ from keytui.corpus import CorpusWriter, read_corpus
 from keytui.game import GameSession
 from keytui.models import ModelConfig
 from keytui.predictors import NGramPredictor
+from keytui.predictors.factory import build_predictor
 from keytui.simulate import simulate
 from keytui.stats import corpus_stats
 from keytui.training import BatchDone, TrainConfig, Trainer, split_text
 from keytui.vocab import Vocab
 
 WINDOW = 2000  # keys timed at the start and at the end
+REPORT_EVERY = 10_000  # the game prints its latest window this often
 
 
 def rss_mib() -> float:
@@ -57,7 +59,7 @@ def bench_game(keys: int, folder: Path) -> None:
     before = rss_mib()
     with CorpusWriter(folder / "game.txt") as writer:
         game = GameSession(
-            model_predictor(checkpoint, adaptive=True),
+            build_predictor(checkpoint, adaptive=True),
             NGramPredictor(checkpoint.fit_text, adaptive=True),
             round_size=100,
             recorder=writer,
@@ -73,6 +75,8 @@ def bench_game(keys: int, folder: Path) -> None:
             seconds.append(time.perf_counter() - t0)
             if i == WINDOW - 1:
                 rss_after_start = rss_mib()
+            if (i + 1) % REPORT_EVERY == 0:  # a cut-short run still leaves figures behind
+                print(line(f"keys {i + 2 - WINDOW:,}-{i + 1:,}", seconds[-WINDOW:]) + f"   memory {rss_mib():7.1f} MiB")
         total = time.perf_counter() - started
     print(
         f"memory: {before:7.1f} MiB before, {rss_after_start:7.1f} after {WINDOW:,} keys, {rss_mib():7.1f} at the end"
@@ -96,7 +100,7 @@ def bench_corpus(keys: int, folder: Path, train_seconds: float) -> None:
     print(f"memory after read + stats: {rss_mib():7.1f} MiB")
 
     checkpoint = load_checkpoint(DEMO_MODEL)
-    predictor = model_predictor(checkpoint, adaptive=False)
+    predictor = build_predictor(checkpoint, adaptive=False)
     for label, piece in (("eval, first keys", text[:WINDOW]), ("eval, last keys", text[-WINDOW:])):
         seconds = []
         for key in piece:  # the steps `replay` takes per key (guess, then observe), timed one by one
@@ -110,7 +114,7 @@ def bench_corpus(keys: int, folder: Path, train_seconds: float) -> None:
     vocab = Vocab.from_text(text)
     trainer = Trainer(
         ModelConfig(vocab_size=len(vocab)),
-        TrainConfig(epochs=1, refit=False, choose_memory=False, choose_adaptation=False),
+        TrainConfig(epochs=1, refit=False),
         vocab,
         split,
     )
@@ -144,11 +148,14 @@ def main() -> None:
     parser.add_argument("--game-keys", type=int, default=100_000)
     parser.add_argument("--corpus-keys", type=int, default=1_000_000)
     parser.add_argument("--train-seconds", type=float, default=60.0)
+    parser.add_argument("--only", choices=["game", "corpus"], help="run one of the two")
     args = parser.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as folder:
-        bench_corpus(args.corpus_keys, Path(folder), args.train_seconds)
-        bench_game(args.game_keys, Path(folder))
+        if args.only != "game":
+            bench_corpus(args.corpus_keys, Path(folder), args.train_seconds)
+        if args.only != "corpus":
+            bench_game(args.game_keys, Path(folder))
 
 
 if __name__ == "__main__":
