@@ -212,7 +212,8 @@ def test_small_cli_things(home, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     helps = " ".join(capsys.readouterr().out.split())
-    assert "maximum epochs (default: 60)" in helps and "recurrent hidden size (default: 150)" in helps
+    assert "maximum epochs, in [1, 10,000] (default: 60)" in helps  # each numeric flag shows its range too
+    assert "recurrent hidden size, in [1, 1,024] (default: 150)" in helps
 
     def closed_pipe(*args, **kwargs):
         raise BrokenPipeError(32, "Broken pipe")
