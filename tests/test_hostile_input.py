@@ -8,6 +8,7 @@ chords, function keys, pastes) at the record screen, checking the exact key coun
 
 from __future__ import annotations
 
+import random
 import shutil
 
 import pytest
@@ -231,3 +232,55 @@ async def test_play_screen_takes_any_key_events_and_counts_exactly(workspace, ti
         await pilot.pause()
         assert app.screen is screen
     assert corpus.read_text(encoding="utf-8") == "".join(typed)
+
+
+RESIZES = [(20, 8), (80, 24), (37, 11), (160, 50), (100, 30), (24, 60), (61, 17)]  # tiny, common, odd, huge
+
+
+async def _type_between_resizes(pilot, screen, keys: str, seed: int) -> str:
+    """Bursts of hostile keys with a terminal resize between bursts: layout reflows must never lose or add a key."""
+    rng = random.Random(seed)
+    burst = 0
+    typed = []
+    for width, height in RESIZES:
+        await pilot.resize_terminal(width, height)
+        await pilot.pause()
+        for _ in range(rng.randint(3, 9)):
+            character = keys[burst % len(keys)]
+            burst += rng.randint(1, 5)
+            screen.on_key(events.Key(_character_to_key(character), character))
+            typed.append(character)
+        await pilot.pause()
+        assert pilot.app.screen is screen
+    return "".join(typed)
+
+
+async def test_record_screen_survives_resizes_between_hostile_keys(workspace):
+    corpus = workspace.corpora / "resize.txt"
+    app = create_app(workspace, "record", corpus=str(corpus), goal=100_000)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        typed = await _type_between_resizes(pilot, screen, HOSTILE, seed=1)
+        assert screen.keys == len(typed) > 0
+    assert corpus.read_text(encoding="utf-8") == typed
+
+
+async def test_play_screen_survives_resizes_between_hostile_keys(workspace, tiny_checkpoint):
+    corpus = workspace.corpora / "resize.txt"
+    app = create_app(
+        workspace, "play", model=str(tiny_checkpoint), corpus=str(corpus), round_size=1_000_000, adaptive=False
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        typed = await _type_between_resizes(pilot, screen, HOSTILE, seed=2)
+        assert screen.game.total.n == len(typed) > 0
+    assert corpus.read_text(encoding="utf-8") == typed
+
+
+async def test_oracle_screen_survives_resizes_between_hostile_keys(workspace):
+    app = create_app(workspace, "oracle", keys="f[", round_size=1_000_000)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        typed = await _type_between_resizes(pilot, screen, "f[/é", seed=3)
+        counted = sum(character in "f[" for character in typed)  # / and é are ignored with a hint
+        assert screen.game.total.n == counted > 0
