@@ -18,8 +18,9 @@ MiB = 1024 * 1024
 TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")  # `.NAME.PID.tmp`, written by atomic_write_bytes
 
 
-def read_regular_file(path: Path, *, what: str, limit: int) -> bytes:
-    """The bytes of `path`, or a one-line error if it is missing, not a regular file, or larger than `limit`."""
+def open_regular_file(path: Path, *, what: str) -> int:
+    """A read-only descriptor of `path`, or a one-line error if it is missing or not a regular file. Opening never
+    blocks on a FIFO, and nothing is read: the caller reads (whole, or a line at a time) and closes."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
     except FileNotFoundError:
@@ -30,10 +31,22 @@ def read_regular_file(path: Path, *, what: str, limit: int) -> bytes:
         raise KeytuiError(f"cannot read {what}: {exc.strerror} ({path})") from None
     try:
         info = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise KeytuiError(f"cannot read {what}: {exc.strerror} ({path})") from None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise KeytuiError(f"{what} is a directory, not a file ({path})")
-        if not stat.S_ISREG(info.st_mode):
-            raise KeytuiError(f"{what} is not a regular file (a pipe, device or socket?): {path}")
+        raise KeytuiError(f"{what} is not a regular file (a pipe, device or socket?): {path}")
+    return fd
+
+
+def read_regular_file(path: Path, *, what: str, limit: int) -> bytes:
+    """The bytes of `path`, or a one-line error if it is missing, not a regular file, or larger than `limit`."""
+    fd = open_regular_file(path, what=what)
+    try:
+        info = os.fstat(fd)
         if info.st_size > limit:
             raise KeytuiError(
                 f"{what} is too large ({info.st_size / MiB:,.1f} MiB; keytui reads up to {limit // MiB} MiB)"

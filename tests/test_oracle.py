@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -304,3 +306,13 @@ def test_the_few_key_game_needs_no_torch_or_textual_headless(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_players_file_that_is_a_fifo_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "players.fifo"
+    os.mkfifo(fifo)
+    command = [sys.executable, "-m", "keytui.cli", "eval", "--players", str(fifo), "--keys", "fd"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1
+    refusal = f"players file is not a regular file (a pipe, device or socket?): {fifo}"
+    assert done.stderr.strip() == f"keytui: error: {refusal}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keytui.errors import KeytuiError
+from keytui.files import open_regular_file
 from keytui.oracle.keyset import MAX_KEYS, MIN_KEYS, parse_keys
 
 
@@ -27,15 +28,11 @@ class PlayersFile:
 
 def _lines(path: Path) -> Iterator[str]:
     """The file's lines without their line ends, or a one-line error for a missing, binary or non-UTF-8 file."""
-    try:
-        handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed below, errors mapped per line
-    except FileNotFoundError:
-        raise KeytuiError(f"no such players file: {path}") from None
-    except IsADirectoryError:
-        raise KeytuiError(f"{path} is a directory, not a players file") from None
-    except OSError as exc:
-        raise KeytuiError(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
+    if not path.exists():
+        raise KeytuiError(f"no such players file: {path}")
+    # the shared check refuses a FIFO or a device (which would block the read forever) before a line is read
+    fd = open_regular_file(path, what="players file")
+    with open(fd, encoding="utf-8", newline="") as handle:
         try:
             for number, line in enumerate(handle, start=1):
                 if "\x00" in line:
