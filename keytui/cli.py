@@ -876,15 +876,20 @@ def cmd_eval(args) -> int:
     print(f"{report['n']} keys of {args.corpus!r}: {what}; predictors {'adaptive' if args.adapt else 'frozen'}")
     rows = {checkpoint.label: report["model"], **{baseline_words(k): v for k, v in report["baselines"].items()}}
     rows.update({f"  {name}": scores for name, scores in report["experts"].items()})  # the model's experts
-    width = max(10, *(len(name) for name in rows))  # names in full: "majority k" read as a key named k
+    print_score_table(rows)
+    print(f"calibration error of the confidence shown: {report['calibration_error']:.3f} (0 is honest)")
+    return 0
+
+
+def print_score_table(rows: dict[str, dict], *, min_width: int = 10) -> None:
+    """One line of scores per predictor, under a header; names in full ("majority k" read as a key named k)."""
+    width = max(min_width, *(len(name) for name in rows))
     print(f"{'':{width}s} {'hit':>7s} {'top-3':>7s} {'macroF1':>8s} {'wF1':>7s} {'bits/key':>9s}")
     for name, s in rows.items():
         print(
             f"{name:{width}s} {s['hit_rate']:7.1%} {s['top3_hit_rate']:7.1%} {s['macro_f1']:8.3f} "
             f"{s['weighted_f1']:7.3f} {s['bits_per_char']:9.3f}"
         )
-    print(f"calibration error of the confidence shown: {report['calibration_error']:.3f} (0 is honest)")
-    return 0
 
 
 def cmd_stats(args) -> int:

@@ -70,17 +70,14 @@ def eval_players(args) -> int:
         print(json.dumps(report))
         return 0
     print(f"{report['players']} players, {report['n']} presses of {source.keys!r}, played one after another")
-    print(f"{'':22s} {'hit':>7s} {'top-3':>7s} {'macroF1':>8s} {'wF1':>7s} {'bits/key':>9s}")
+    from keytui.cli import print_score_table
+
     rows = {
         "oracle (this machine)": report["model"],
         "order-5 (each alone)": report["baselines"]["ngram"],
         "majority (each alone)": report["baselines"]["majority"],
     }
-    for name, s in rows.items():
-        print(
-            f"{name:22s} {s['hit_rate']:7.1%} {s['top3_hit_rate']:7.1%} {s['macro_f1']:8.3f} "
-            f"{s['weighted_f1']:7.3f} {s['bits_per_char']:9.3f}"
-        )
+    print_score_table(rows, min_width=22)
     print(f"chance {1 / len(source.keys):.1%}")
     return 0
 
