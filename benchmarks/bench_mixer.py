@@ -31,7 +31,6 @@ from benchmarks.common import DEMO_MODEL, LICENCE, header, percentile
 from keytui.checkpoint import load_checkpoint
 from keytui.corpus import read_corpus
 from keytui.fit import fit_and_save
-from keytui.metrics import StreamingMetrics
 from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.predictors.factory import build_predictor
 from keytui.prior import fine_tune_config
@@ -68,25 +67,6 @@ class SingleOrderNGram(Predictor):
         self.history = (self.history + key)[-self.order :]
 
 
-def timed_replay(predictor: Predictor, text: str, warmup: str, latencies: list[float]):
-    """`replay`, also timing each observe + top-3 (the time from a key to the next guess)."""
-    for key in warmup:
-        predictor.observe(key)
-    metrics = StreamingMetrics()
-    for key in text:
-        guesses, probs = predictor.ranked(3)
-        if guesses:
-            metrics.update(key, guesses, predictor.prob_of(key, probs), float(probs.max()))
-        else:
-            metrics.update(key, ["\x00"], 0.0)
-        started = time.perf_counter()
-        predictor.observe(key)
-        predictor.ranked(3)
-        latencies.append(time.perf_counter() - started)
-        predictor.settle()
-    return metrics
-
-
 def row(name: str, metrics, note: str = "") -> None:
     print(
         f"  {name:22s} hit {metrics.hit_rate:6.1%}  top-3 {metrics.top3_hit_rate:6.1%}  bits/key "
@@ -103,7 +83,7 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
     for key in warmup:
         mixture.observe(key)
     mixture.reset_expert_metrics()
-    mixed = timed_replay(mixture, played, "", latencies)
+    mixed = replay(mixture, played, latencies=latencies)
     experts = mixture.expert_metrics()
     singles = {k: replay(SingleOrderNGram(fitted, k), played, warmup=warmup) for k in range(1, 6)}
     best_order = max(singles, key=lambda k: singles[k].hit_rate)

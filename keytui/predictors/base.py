@@ -6,6 +6,8 @@ keep learning from the keys they are shown, as they would in a live game.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from keytui.metrics import StreamingMetrics
@@ -68,19 +70,26 @@ def replay(
     warmup: str = "",
     metrics: StreamingMetrics | None = None,
     hits: list[bool] | None = None,
+    latencies: list[float] | None = None,
 ):
     """Play `text` against `predictor`: it guesses each key before seeing it. `warmup` is observed unscored.
-    `hits`, if given, receives whether each guess was right (for paired comparisons of two predictors)."""
+    `hits`, if given, receives whether each guess was right (for paired comparisons of two predictors);
+    `latencies`, the seconds from each key to the next guess (observe + top-3), for benchmarks."""
     metrics = metrics or StreamingMetrics()
     for key in warmup:
         predictor.observe(key)
+    guesses, probs = predictor.ranked(3)
     for key in text:
-        guesses, probs = predictor.ranked(3)
         if guesses:
             metrics.update(key, guesses, predictor.prob_of(key, probs), float(probs.max()))
         else:
             metrics.update(key, ["\x00"], 0.0)
         if hits is not None:
             hits.append(bool(guesses) and guesses[0] == key)
+        started = time.perf_counter() if latencies is not None else 0.0
         predictor.observe(key)
+        guesses, probs = predictor.ranked(3)
+        if latencies is not None:
+            latencies.append(time.perf_counter() - started)
+        predictor.settle()  # deferred learning, outside the timed guess (it would run in the next observe anyway)
     return metrics
