@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from keytui.paths import Workspace
 from keytui.simulate import simulate
 
 
@@ -20,6 +21,19 @@ def home(tmp_path, monkeypatch):
     (tmp_path / "checkpoints").mkdir()
     monkeypatch.setenv("KEYTUI_HOME", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    """An empty workspace handed to the app directly, as the screens' tests use it."""
+    return Workspace(tmp_path).ensure()
+
+
+def text_of(screen, selector: str) -> str:
+    """What a Static widget on `screen` shows, as plain text."""
+    from textual.widgets import Static
+
+    return str(screen.query_one(selector, Static).render())
 
 
 @pytest.fixture(scope="session")

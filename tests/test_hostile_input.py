@@ -11,18 +11,18 @@ from __future__ import annotations
 import random
 import shutil
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual import events
 from textual.keys import _character_to_key
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 
 from keytui.corpus import is_recordable_key
-from keytui.paths import Workspace
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen
 from keytui.tui.record import RecordScreen
+
+from .conftest import text_of
 
 SIZE = (100, 32)
 HOSTILE = "[]/=@\\'\"$#:,ab Zéß中🙂"  # markup syntax, a Textual $variable sigil, letters, space, non-ASCII and wide
@@ -60,15 +60,6 @@ async def type_keys(pilot, text: str) -> None:
         event.set_sender(pilot.app)
         driver.send_message(event)
     await pilot.pause()
-
-
-def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    return Workspace(tmp_path).ensure()
 
 
 def test_every_pair_holds_every_two_key_sequence():

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from textual import events
-from textual.widgets import Digits, Input, Static
+from textual.widgets import Digits, Input
 
 from keytui.history import History
 from keytui.oracle.store import GameStore
-from keytui.paths import Workspace
 from keytui.tui.app import create_app
 from keytui.tui.oracle import OracleKeysPrompt, OracleScreen
 from keytui.tui.play import RoundResults
 
+from .conftest import text_of
+
 SIZE = (100, 32)
-
-
-def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    return Workspace(tmp_path).ensure()
 
 
 async def test_only_the_game_keys_count_and_the_game_is_kept(workspace):

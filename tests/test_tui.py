@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from textual import events
 from textual.widgets import OptionList, Static
 
 from keytui.models import ModelConfig
-from keytui.paths import Workspace
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
 from keytui.tui.record import RecordScreen
@@ -17,18 +15,9 @@ from keytui.tui.train import TrainScreen
 from keytui.tui.widgets.bars import bar_rows
 from keytui.tui.widgets.hit_rate import HitRateTrace, scale_top
 
-from .conftest import TINY_MODEL
+from .conftest import TINY_MODEL, text_of
 
 SIZE = (100, 32)
-
-
-def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    return Workspace(tmp_path).ensure()
 
 
 async def test_record_takes_printable_keys_only_and_writes_them_through(workspace):

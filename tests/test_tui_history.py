@@ -8,16 +8,10 @@ from dataclasses import replace
 import pytest
 
 from keytui.history import History
-from keytui.paths import Workspace
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
 
 SIZE = (100, 32)
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    return Workspace(tmp_path).ensure()
 
 
 async def test_play_screen_keeps_rounds_and_the_game_in_the_history(workspace, tiny_checkpoint):
