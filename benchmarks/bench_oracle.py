@@ -3,10 +3,12 @@
 For each kind of player and the first 100, 300 and 1,000 presses: the few-key predictor (players played one after
 another on one machine, as `keytui eval --players` plays them), the same predictor learning each player alone (no
 prior), Aaronson's order-5 oracle (each player alone), the best single order 0..8 chosen in hindsight for that kind
-and horizon, and the exact limit (a guesser that knows each player's hidden state). Then the guess latency after a
-press, and `keytui eval --players` on 50,000 presses, wall time.
+and horizon, and the exact limit (a guesser that knows each player's hidden state). Over all kinds, also the best
+single order chosen in hindsight for all players at once. "random" players are the control: nobody beats 1/k on
+them in expectation, so the best order in hindsight there is only the luckiest of nine. Then the guess latency
+after a press, and `keytui eval --players` on 50,000 presses, wall time.
 
-    python benchmarks/bench_oracle.py [--keys fd] [--per-kind 8] [--presses 1000]
+    python benchmarks/bench_oracle.py [--keys fd] [--per-kind 16] [--presses 1000]
 """
 
 from __future__ import annotations
@@ -78,17 +80,25 @@ def compare(keys: str, per_kind: int, presses: int, seed: int) -> None:
             }
             margin = figures["ours"] - figures["best order"]
             beats = figures["ours"] > figures["order-5"] and margin > 0
-            wins += beats
-            total += 1
+            control = kind == "random"
+            wins += beats and not control
+            total += not control
             cells = [f"{figures[c]:14.1%}" for c in columns]
             cells[3] = f"{figures['best order']:8.1%} (o{best_order})"
-            mark = "" if beats else "  <"
+            mark = "  (control)" if control else "" if beats else "  <"
             print(f"{kind:12s} {horizon:7d}  " + "  ".join(cells) + f"  {margin * 100:+5.1f} pt{mark}")
             for name, value in figures.items():
                 overall.setdefault(f"{name}@{horizon}", []).append(value)
-    print(f"ours above both the order-5 oracle and the best order in hindsight in {wins} of {total} (kind, horizon)")
+            for order in ORDERS:
+                overall.setdefault(f"order-{order}@{horizon}", []).append(rate(f"order-{order}"))
+    print(
+        f"ours above both the order-5 oracle and the best order in hindsight in {wins} of {total} (kind, horizon), "
+        "the control aside"
+    )
     for horizon in (h for h in HORIZONS if h <= presses):
         means = {c: np.mean(overall[f"{c}@{horizon}"]) for c in columns}
+        single = max(ORDERS, key=lambda order: np.mean(overall[f"order-{order}@{horizon}"]))
+        means[f"one order for all (o{single})"] = np.mean(overall[f"order-{single}@{horizon}"])
         print(f"all kinds, first {horizon:4d}: " + "  ".join(f"{c} {v:.1%}" for c, v in means.items()))
 
 
@@ -139,7 +149,7 @@ def eval_wall_time(keys: str, seed: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", action="append", help="key sets to compare (default: fd and rps)")
-    parser.add_argument("--per-kind", type=int, default=8)
+    parser.add_argument("--per-kind", type=int, default=16)
     parser.add_argument("--presses", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-timing", action="store_true")

@@ -22,6 +22,7 @@ from keytui.oracle.players import KINDS, Cycler, RunAvoider, make_player, play, 
 from keytui.oracle.players_file import iter_players, scan_players
 from keytui.oracle.predictor import FewKeyPredictor
 from keytui.oracle.store import GameStore
+from keytui.oracle.trees import ContextTree, depth_for
 
 PUBLIC_SCORES = {"hit_rate", "top3_hit_rate", "macro_f1", "weighted_f1", "bits_per_char"}
 
@@ -132,16 +133,57 @@ def test_the_prior_from_earlier_players_helps_the_next_player_from_the_first_pre
     assert seeded["hit_rate"] >= 0.9
 
 
-def test_a_new_player_starts_with_no_context_but_keeps_the_shared_counts():
+def test_a_new_player_starts_from_empty_trees_of_their_own_but_keeps_the_shared_ones():
     predictor = FewKeyPredictor("fd")
-    for key in "ffffffff":
+    for key in "f" * 40:
         predictor.observe(key)
-    shared = [dict(t) for t, spec in zip(predictor.bank._tables, predictor.bank.specs, strict=True) if spec.shared]
+    assert predictor.experts()["tree-keys"][0] > 0.9 and predictor.experts()["everyone-keys"][0] > 0.9
     predictor.new_player()
-    assert predictor.bank.presses == 0 and predictor.bank.last is None
-    kept = [t for t, spec in zip(predictor.bank._tables, predictor.bank.specs, strict=True) if spec.shared]
-    own = [t for t, spec in zip(predictor.bank._tables, predictor.bank.specs, strict=True) if not spec.shared]
-    assert kept == shared and any(kept) and not any(own)
+    assert predictor.presses == 0
+    assert predictor.experts()["tree-keys"] == pytest.approx([0.5, 0.5])  # nothing of this player yet
+    assert predictor.experts()["everyone-keys"][0] > 0.8  # what earlier players did
+    assert predictor.weights()["everyone-keys"] > 0.05  # and the vote starts from where earlier players' stood
+
+
+def _kt_sequence_probability(symbols: list[int], k: int, alpha: float) -> float:
+    counts, probability = [0.0] * k, 1.0
+    for symbol in symbols:
+        probability *= (counts[symbol] + alpha) / (sum(counts) + k * alpha)
+        counts[symbol] += 1
+    return probability
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0])
+def test_a_depth_one_context_tree_is_the_exact_bayes_mixture_of_order_0_and_order_1(alpha):
+    # Context tree weighting: P = 1/2 Pe(all presses) + 1/2 prod over contexts (the previous key, or none yet) of
+    # Pe(the presses that followed it). The tree's press-by-press predictions must multiply to exactly that.
+    rng = np.random.default_rng(3)
+    presses = rng.integers(3, size=60).tolist()
+    tree = ContextTree(3, context="keys", estimate="keys", depth=1, alpha=alpha)
+    sequential = 1.0
+    for key in presses:
+        sequential *= tree.probs()[key]
+        tree.observe(key)
+    followers: dict[int, list[int]] = {}
+    for previous, key in zip([3, *presses[:-1]], presses, strict=True):
+        followers.setdefault(previous, []).append(key)
+    split = np.prod([_kt_sequence_probability(seq, 3, alpha) for seq in followers.values()])
+    expected = 0.5 * _kt_sequence_probability(presses, 3, alpha) + 0.5 * split
+    assert sequential == pytest.approx(expected, rel=1e-9)
+
+
+def test_context_trees_read_a_habit_of_moves_and_stay_bounded_on_many_keys():
+    moves = ContextTree(2, context="moves", estimate="moves")
+    hits = 0
+    for i, key in enumerate([0, 0, 1, 1] * 50):  # "same, switch" over and over, on both keys
+        hits += i >= 20 and int(np.argmax(moves.probs())) == key
+        moves.observe(key)
+    assert hits >= 175
+    assert depth_for(2) == 8 and depth_for(12) == 3  # the deepest level stays near NODE_BUDGET contexts
+    tree = ContextTree(12)
+    for key in np.random.default_rng(0).integers(12, size=3000).tolist():
+        tree.observe(key)
+    assert len(tree._nodes) <= sum(13**d for d in range(tree.depth + 1))
 
 
 # ---- eval over players -----------------------------------------------------------------------------------------

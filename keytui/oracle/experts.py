@@ -1,6 +1,7 @@
-"""The few-key game's experts: small count models, each knowing one kind of context, computed together.
+"""The few-key game's recency experts: small count models that forget, each knowing one kind of context.
 
-With 2 to 12 keys every expert is a table of counts: for a context (the last few keys, the last few moves, the
+The context trees (keytui/oracle/trees.py) read a player who keeps one habit; these follow a player who changes
+strategy. With 2 to 12 keys every expert is a table of counts: for a context (the last few keys, the last few moves, the
 current run), how often each next key or move followed. Three kinds of context:
 
 - keys: the last `order` keys pressed (order 0: how often each key is pressed at all). Aaronson's oracle is order 5.
@@ -11,10 +12,9 @@ current run), how often each next key or move followed. Three kinds of context:
 - run: how long the current run of one key is (capped), with the last `order` moves: people who avoid runs switch
   more the longer the run gets.
 
-Each kind comes plain, and recency-weighted (`decay` < 1: every count of a context shrinks a little each time that
-context comes up, so a player who changes strategy is followed within a few dozen presses). A `shared` expert learns
-from every player this machine has seen (the prior from earlier games); the others only from the present player and
-start empty for each new one.
+Each is recency-weighted (`decay` < 1: every count of a context shrinks a little each time that context comes up,
+so a player who changes strategy is followed within a few dozen presses; `decay` = 1 gives plain counts). They learn
+from the present player only and start empty for each new one.
 
 All tables of a bank answer in one (E, K) array per press: a Python loop over experts, one array build, no per-expert
 numpy calls, so thirty experts cost well under a millisecond.
@@ -35,22 +35,15 @@ class ExpertSpec:
     context: str  # "keys", "moves" or "run"
     order: int
     decay: float = 1.0  # 1: plain counts; below 1: a context's counts shrink by this factor each time it comes up
-    shared: bool = False  # learns from every player on this machine, not from the present player only
     alpha: float = 0.4  # additive smoothing: probabilities are (count + alpha) / (total + k * alpha)
 
 
-def default_experts(alpha: float = 0.4, shared: bool = True, recent: bool = True) -> tuple[ExpertSpec, ...]:
-    specs = [ExpertSpec(f"keys-{order}", "keys", order, alpha=alpha) for order in range(0, 7)]
-    specs += [ExpertSpec(f"moves-{order}", "moves", order, alpha=alpha) for order in range(1, 9)]
-    specs += [ExpertSpec(f"run+moves-{order}", "run", order, alpha=alpha) for order in (0, 2)]
-    if recent:
-        specs += [ExpertSpec(f"keys-{order}-recent", "keys", order, decay=0.9) for order in (0, 1, 3)]
-        specs += [ExpertSpec(f"moves-{order}-recent", "moves", order, decay=0.9) for order in (1, 2, 4)]
-        specs += [ExpertSpec(f"moves-{order}-fast", "moves", order, decay=0.7, alpha=0.2) for order in (3, 6)]
-    if shared:
-        specs += [ExpertSpec(f"everyone-keys-{order}", "keys", order, shared=True) for order in (1, 3, 5)]
-        specs += [ExpertSpec(f"everyone-moves-{order}", "moves", order, shared=True) for order in (1, 2, 3, 4, 6)]
-        specs += [ExpertSpec("everyone-run+moves-2", "run", 2, shared=True)]
+def recency_experts() -> tuple[ExpertSpec, ...]:
+    """The forgetting experts the few-key predictor uses beside its context trees (on the synthetic players they
+    lifted players who switch strategy by 2 points at 1,000 presses and cost no other kind)."""
+    specs = [ExpertSpec(f"keys-{order}-recent", "keys", order, decay=0.9) for order in (0, 1, 3)]
+    specs += [ExpertSpec(f"moves-{order}-recent", "moves", order, decay=0.9) for order in (1, 2, 4)]
+    specs += [ExpertSpec(f"moves-{order}-fast", "moves", order, decay=0.7, alpha=0.2) for order in (3, 6)]
     return tuple(specs)
 
 
@@ -67,7 +60,6 @@ class ExpertBank:
         self._decays = [spec.decay for spec in specs]
         self.alphas = np.array([spec.alpha for spec in specs])
         self.relative = np.array([spec.context != "keys" for spec in specs])  # rows over moves, not keys
-        self._shared_tables: list[dict[int, list[float]]] = [{} for _ in specs]
         self._tables: list[dict[int, list[float]]] = []
         self._zeros = [0.0] * k
         # (x - previous) mod k for every previous key: turns a row over moves into a row over keys
@@ -75,8 +67,8 @@ class ExpertBank:
         self.new_player()
 
     def new_player(self) -> None:
-        """Forget the present player (the shared tables keep everything): the next press is a new player's first."""
-        self._tables = [self._shared_tables[i] if spec.shared else {} for i, spec in enumerate(self.specs)]
+        """Forget the present player: the next press is a new player's first."""
+        self._tables = [{} for _ in self.specs]
         self.keys_context = 0
         self.moves_context = 0
         self.last: int | None = None
@@ -108,13 +100,10 @@ class ExpertBank:
         counts = self.counts() + self.alphas[:, None]
         return counts / counts.sum(axis=1, keepdims=True)
 
-    def observe(self, key: int, *, shared_only: bool = False) -> None:
-        """Count `key` in every expert's present context, then move the contexts on. With `shared_only`, only the
-        shared tables learn (a fast way to absorb earlier players' games into the prior)."""
+    def observe(self, key: int) -> None:
+        """Count `key` in every expert's present context, then move the contexts on."""
         move = None if self.last is None else (key - self.last) % self.k
         for i, table in enumerate(self._tables):
-            if shared_only and not self.specs[i].shared:
-                continue
             symbol = key if self._kinds[i] == "keys" else move
             if symbol is None:
                 continue

@@ -13,12 +13,12 @@ from keytui.oracle.evaluation import AARONSON_ORDER
 from keytui.oracle.predictor import FewKeyPredictor
 from keytui.oracle.store import GameStore, GameWriter
 
-REPLAYED_PRESSES = 3_000  # the newest stored presses go through the whole predictor (its mixer learns from them too)
+REPLAYED_PRESSES = 3_000  # the newest stored presses go through the whole predictor (its vote's prior learns too)
 
 
 def prior_predictor(keys: str, store: GameStore | None) -> FewKeyPredictor:
-    """A predictor that has learned from the earlier games in `store`: older ones counted into the shared experts,
-    the newest played through in full, so both the shared counts and the mixer's weights carry over."""
+    """A predictor that has learned from the earlier games in `store`: older ones counted into the shared trees,
+    the newest played through in full, so both the shared counts and the vote's learned prior carry over."""
     predictor = FewKeyPredictor(keys)
     if store is None:
         return predictor
