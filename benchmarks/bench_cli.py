@@ -1,6 +1,6 @@
 """Start-up: wall time of `keytui --help` (no torch import on that path) next to `import torch` alone.
 
-python benchmarks/bench_cli.py [--runs N]
+python -m benchmarks.bench_cli [--runs N]
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ predictor `keytui play` uses by default (keytui/predictors/factory.py: every exp
 adaptive): its guess, and apart from it the learning it defers until the guess is on screen (`settle`), which must fit
 between two keys; and the frozen predictor with the memory of the fitted keys as an expert.
 
-    python benchmarks/bench_latency.py [--keys N]
+    python -m benchmarks.bench_latency [--keys N]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ single order chosen in hindsight for all players at once. "random" players are t
 them in expectation, so the best order in hindsight there is only the luckiest of nine. Then the guess latency
 after a press, and `keytui eval --players` on 50,000 presses, wall time.
 
-    python benchmarks/bench_oracle.py [--keys fd] [--per-kind 16] [--presses 1000]
+    python -m benchmarks.bench_oracle [--keys fd] [--per-kind 16] [--presses 1000]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ the start and at the end of each run, so growth shows as a difference, not as a 
 - the corpus: read, stats, a frozen eval replay (first and last keys timed), and one training epoch over it, cut
   after a fixed time (the time per batch at its start and at its end).
 
-    nice -n 10 python benchmarks/bench_scale.py [--game-keys 100000] [--corpus-keys 1000000] [--train-seconds 60]
+    nice -n 10 python -m benchmarks.bench_scale [--game-keys 100000] [--corpus-keys 1000000] [--train-seconds 60]
         [--only game|corpus]
 """
 

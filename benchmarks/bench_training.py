@@ -2,7 +2,7 @@
 configuration reaches, both trained in this run on the same 10,000-key corpus and split, both scored by the
 reference's evaluation (each 70-key window predicts the next key).
 
-    python benchmarks/bench_training.py [--corpus PATH] [--ref-epochs N] [--seeds 0,1,2]
+    python -m benchmarks.bench_training [--corpus PATH] [--ref-epochs N] [--seeds 0,1,2]
 
 keytui's default is run with several seeds (the reference once: it takes minutes), so one lucky seed cannot make
 the figure.
