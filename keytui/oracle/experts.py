@@ -1,23 +1,21 @@
 """The few-key game's recency experts: small count models that forget, each knowing one kind of context.
 
 The context trees (keytui/oracle/trees.py) read a player who keeps one habit; these follow a player who changes
-strategy. With 2 to 12 keys every expert is a table of counts: for a context (the last few keys, the last few moves, the
-current run), how often each next key or move followed. Three kinds of context:
+strategy. With 2 to 12 keys every expert is a table of counts: for a context (the last few keys or the last few
+moves), how often each next key or move followed. Two kinds of context:
 
 - keys: the last `order` keys pressed (order 0: how often each key is pressed at all). Aaronson's oracle is order 5.
 - moves: the last `order` moves, a move being how far the key is from the one before it, round the key set
   ((key - previous) mod k: on f/d, "same" or "switch"). It predicts the next move, so what a player does after
   "f f" it also knows after "d d": half the data for the same habit, and cyclers on rock-paper-scissors
   (r -> p -> s) are one context, not three.
-- run: how long the current run of one key is (capped), with the last `order` moves: people who avoid runs switch
-  more the longer the run gets.
 
 Each is recency-weighted (`decay` < 1: every count of a context shrinks a little each time that context comes up,
 so a player who changes strategy is followed within a few dozen presses; `decay` = 1 gives plain counts). They learn
 from the present player only and start empty for each new one.
 
 All tables of a bank answer in one (E, K) array per press: a Python loop over experts, one array build, no per-expert
-numpy calls, so thirty experts cost well under a millisecond.
+numpy calls, so a few dozen experts cost well under a millisecond.
 """
 
 from __future__ import annotations
@@ -26,13 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-RUN_CAP = 8  # runs longer than this count as this long
-
 
 @dataclass(frozen=True)
 class ExpertSpec:
     name: str
-    context: str  # "keys", "moves" or "run"
+    context: str  # "keys" or "moves"
     order: int
     decay: float = 1.0  # 1: plain counts; below 1: a context's counts shrink by this factor each time it comes up
     alpha: float = 0.4  # additive smoothing: probabilities are (count + alpha) / (total + k * alpha)
@@ -72,15 +68,12 @@ class ExpertBank:
         self.keys_context = 0
         self.moves_context = 0
         self.last: int | None = None
-        self.run = 0
         self.presses = 0
 
     def _context(self, i: int) -> int:
-        kind = self._kinds[i]
-        if kind == "keys":
+        if self._kinds[i] == "keys":
             return self.keys_context % self._moduli[i]
-        moves = self.moves_context % self._moduli[i]
-        return moves if kind == "moves" else moves * (RUN_CAP + 1) + min(self.run, RUN_CAP)
+        return self.moves_context % self._moduli[i]
 
     def counts(self) -> np.ndarray:
         """(E, K): each expert's counts for the present context, over keys (rows over moves already turned)."""
@@ -119,6 +112,5 @@ class ExpertBank:
         self.keys_context = (self.keys_context * base + key + 1) % (base**8)
         if move is not None:
             self.moves_context = (self.moves_context * base + move + 1) % (base**9)
-        self.run = self.run + 1 if key == self.last else 1
         self.last = key
         self.presses += 1
