@@ -163,6 +163,20 @@ KEY_EVENTS = st.one_of(
 )
 
 
+def _send(screen, events_: list[tuple[str, str]], typed: list[str]) -> None:
+    """Hand each generated event to the screen as Textual would (a crash here is the screen's); the keys that
+    count go on `typed`."""
+    for kind, value in events_:
+        if kind == "char":
+            screen.on_key(events.Key(_character_to_key(value), value))
+            if is_recordable_key(value):
+                typed.append(value)
+        elif kind == "chord":
+            screen.on_key(events.Key(value, value[-1] if value.startswith(("ctrl+", "alt+")) else None))
+        else:
+            screen.on_paste(events.Paste(value))
+
+
 async def test_record_screen_takes_any_key_events_and_counts_exactly(workspace):
     """Hypothesis drives one live record screen: any mix of keys, chords and pastes; count on disk == on screen."""
     corpus = workspace.corpora / "prop.txt"
@@ -174,15 +188,7 @@ async def test_record_screen_takes_any_key_events_and_counts_exactly(workspace):
         @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.lists(KEY_EVENTS, max_size=30))
         def feed(events_: list[tuple[str, str]]) -> None:
-            for kind, value in events_:
-                if kind == "char":
-                    screen.on_key(events.Key(_character_to_key(value), value))  # a crash here is the screen's
-                    if is_recordable_key(value):
-                        typed.append(value)
-                elif kind == "chord":
-                    screen.on_key(events.Key(value, value[-1] if value.startswith(("ctrl+", "alt+")) else None))
-                else:
-                    screen.on_paste(events.Paste(value))
+            _send(screen, events_, typed)
             assert screen.keys == len(typed)
             shown = text_of(screen, "#stream").removeprefix("last keys: ")
             assert shown == ("".join(typed[-60:]).replace(" ", "␣") or "—")
@@ -205,15 +211,7 @@ async def test_play_screen_takes_any_key_events_and_counts_exactly(workspace, ti
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.lists(KEY_EVENTS, max_size=20))
         def feed(events_: list[tuple[str, str]]) -> None:
-            for kind, value in events_:
-                if kind == "char":
-                    screen.on_key(events.Key(_character_to_key(value), value))
-                    if is_recordable_key(value):
-                        typed.append(value)
-                elif kind == "chord":
-                    screen.on_key(events.Key(value, value[-1] if value.startswith(("ctrl+", "alt+")) else None))
-                else:
-                    screen.on_paste(events.Paste(value))
+            _send(screen, events_, typed)
             assert screen.game.total.n == len(typed)
             if typed:
                 shown = typed[-1] if typed[-1] != " " else "␣"
