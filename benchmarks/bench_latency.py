@@ -4,7 +4,10 @@ predictor `keytui play` uses by default (keytui/predictors/factory.py: every exp
 adaptive): its guess, and apart from it the learning it defers until the guess is on screen (`settle`), which must fit
 between two keys; and the frozen predictor with the memory of the fitted keys as an expert.
 
-    python -m benchmarks.bench_latency [--keys N]
+    python -m benchmarks.bench_latency [--keys N] [--model PATH]
+
+`--model`: a fine-tuned checkpoint instead of the shipped prior (a model that keeps its fitted keys adds the memory
+expert, the slowest one).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ def time_guesses(predictor, keys: str) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keys", type=int, default=3000)
+    parser.add_argument("--model", default=str(DEMO_MODEL))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    checkpoint = load_checkpoint(DEMO_MODEL)
+    checkpoint = load_checkpoint(args.model)
     keys = DEMO_CORPUS.read_text(encoding="utf-8")[: args.keys]
     header(
         f"play latency over {len(keys)} keys, 1 torch thread, model {checkpoint.config.arch} "
@@ -52,9 +56,9 @@ def main() -> None:
 
     incremental = time_guesses(NeuralPredictor(checkpoint.model, checkpoint.vocab), keys)
     # frozen: the network, the memory of its fitted keys and the fitted n-gram, mixed
-    remembering = time_guesses(build_predictor(load_checkpoint(DEMO_MODEL), adaptive=False), keys)
+    remembering = time_guesses(build_predictor(load_checkpoint(args.model), adaptive=False), keys)
 
-    adaptive = build_predictor(load_checkpoint(DEMO_MODEL), adaptive=True)  # what play uses
+    adaptive = build_predictor(load_checkpoint(args.model), adaptive=True)  # what play uses
     adaptive_guess, adaptive_settle = [], []
     for key in keys:
         started = time.perf_counter()

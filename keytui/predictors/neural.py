@@ -15,6 +15,8 @@ class NeuralPredictor(Predictor):
     `adapt_every` keys it takes one SGD step on that segment, starting from the recurrent state the segment started
     in, and pulls the weights a little back towards the trained ones so a long game cannot drift arbitrarily far.
     After each key, `feature` holds the network's top-layer output: the cache and the memory experts compare it.
+    A GRU steps in numpy (keytui/stepper.py: the same arithmetic without PyTorch's per-call cost); its folded
+    weights are rebuilt after each SGD step.
     """
 
     name = "network"
@@ -30,6 +32,8 @@ class NeuralPredictor(Predictor):
         adapt_decay: float = 0.01,
     ) -> None:
         import torch
+
+        from keytui.stepper import compile_stepper
 
         super().__init__()
         self.torch = torch
@@ -47,6 +51,8 @@ class NeuralPredictor(Predictor):
         self.feature: np.ndarray | None = None
         if adaptive:
             self._trained = [p.detach().clone() for p in model.parameters()]
+        self._compile = compile_stepper
+        self._stepper = compile_stepper(self.model)
         self._probs = self._initial_probs()
 
     def _initial_probs(self) -> np.ndarray:
@@ -54,8 +60,11 @@ class NeuralPredictor(Predictor):
         return self._to_probs(self.model.head.bias.detach())
 
     def _to_probs(self, logits) -> np.ndarray:
-        probs = self.torch.softmax(logits[1:].float(), dim=-1)  # drop the unknown class: it is never a guess
-        return probs.numpy().astype(np.float64)
+        if not isinstance(logits, np.ndarray):
+            logits = logits.detach().float().numpy()
+        z = logits[1:].astype(np.float64)  # drop the unknown class: it is never a guess
+        probs = np.exp(z - z.max())
+        return probs / probs.sum()
 
     def probs(self) -> np.ndarray:
         return self._probs
@@ -64,8 +73,11 @@ class NeuralPredictor(Predictor):
         self.settle()
         key_id = self.vocab.id(key)
         state_before = self.state
-        logits, feature, self.state = self.model.step_with_features(key_id, state_before)
-        self.feature = feature.numpy()  # the top-layer output after this key
+        if self._stepper is not None:
+            logits, self.feature, self.state = self._stepper.step(key_id, state_before)
+        else:
+            logits, feature, self.state = self.model.step_with_features(key_id, state_before)
+            self.feature = feature.numpy()  # the top-layer output after this key
         self._probs = self._to_probs(logits)
         if self.adaptive:
             if not self._segment:
@@ -88,8 +100,12 @@ class NeuralPredictor(Predictor):
         trained weights."""
         torch = self.torch
         ids = torch.tensor([segment], dtype=torch.long)
-        # step() runs in inference mode; a clone made outside it is an ordinary tensor autograd accepts
-        start = None if segment_state is None else tuple(t.clone() for t in segment_state)
+        if segment_state is None:
+            start = None
+        elif self._stepper is not None:
+            start = self._stepper.to_torch(segment_state)
+        else:  # step() runs in inference mode; a clone made outside it is an ordinary tensor autograd accepts
+            start = tuple(t.clone() for t in segment_state)
         with torch.enable_grad():
             self.model.zero_grad(set_to_none=True)
             _, loss, _ = self.model(ids[:, :-1], ids[:, 1:], start)
@@ -99,3 +115,5 @@ class NeuralPredictor(Predictor):
                 if param.grad is not None:
                     param.add_(param.grad, alpha=-self.adapt_lr)
                 param.add_(trained - param, alpha=self.adapt_decay)
+        if self._stepper is not None:
+            self._stepper = self._compile(self.model)

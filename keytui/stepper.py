@@ -1,0 +1,83 @@
+"""A trained GRU network run one key at a time in numpy: the game's per-key step without PyTorch's per-call cost.
+
+One key through a 2-layer GRU of 128 units is a few small matrix-vector products. PyTorch spends most of its
+~0.35 ms per step dispatching a dozen operators; numpy does the same arithmetic in a few tens of microseconds, which
+is what lets the whole mixture guess in under a millisecond. Everything linear around the recurrent core is folded
+ahead of time, from the model's own functions (so it stays right whatever input or output layers the model has):
+
+- the input: every key's embedding (with key caps and keyboard geometry) already through the first layer's input
+  weights, one row per key id;
+- the output: the head, the key-cap and shift terms and the geometry preference are all linear in the top layer's
+  output, so they fold into one matrix and one bias.
+
+`compile_stepper` returns None for the networks it does not cover (LSTM, attention); the caller then steps with
+PyTorch. Weights that change (dynamic evaluation) need a new `compile_stepper`: the folded tables are copies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from keytui.models import KeyModel
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # tanh form: no overflow warning for large negative inputs
+
+
+class GRUStepper:
+    """`step(key_id, state)` -> (logits (V,), top-layer output (H,), new state (L, H)), all float32 numpy;
+    `state` None is the zero state, as for the PyTorch GRU."""
+
+    def __init__(self, model: KeyModel) -> None:
+        rnn = model.rnn
+        self.layers = rnn.num_layers
+        self.hidden = rnn.hidden_size
+        with torch.no_grad():
+            ids = torch.arange(model.config.vocab_size).unsqueeze(0)
+            embedded = model._embed(ids)[0]  # (V, E): every key's input, in the model's own terms
+            first = embedded @ rnn.weight_ih_l0.T + rnn.bias_ih_l0  # (V, 3H)
+            self.input_table = first.numpy().astype(np.float32)
+            self.w_ih = [None] + [getattr(rnn, f"weight_ih_l{k}").numpy().copy() for k in range(1, self.layers)]
+            self.b_ih = [None] + [getattr(rnn, f"bias_ih_l{k}").numpy().copy() for k in range(1, self.layers)]
+            self.w_hh = [getattr(rnn, f"weight_hh_l{k}").numpy().copy() for k in range(self.layers)]
+            self.b_hh = [getattr(rnn, f"bias_hh_l{k}").numpy().copy() for k in range(self.layers)]
+            features = self.hidden
+            bias = model.logits(torch.zeros(features))  # (V,)
+            slopes = model.logits(torch.eye(features)) - bias  # (H, V): the output is linear in the top layer
+            self.out_weight = np.ascontiguousarray(slopes.T.numpy(), dtype=np.float32)  # (V, H)
+            self.out_bias = bias.numpy().astype(np.float32)
+
+    def step(self, key_id: int, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        H = self.hidden
+        previous = np.zeros((self.layers, H), dtype=np.float32) if state is None else state
+        new_state = np.empty_like(previous)
+        x = None
+        for k in range(self.layers):
+            gi = self.input_table[key_id] if k == 0 else self.w_ih[k] @ x + self.b_ih[k]
+            h = previous[k]
+            gh = self.w_hh[k] @ h + self.b_hh[k]
+            r = _sigmoid(gi[:H] + gh[:H])
+            z = _sigmoid(gi[H : 2 * H] + gh[H : 2 * H])
+            n = np.tanh(gi[2 * H :] + r * gh[2 * H :])
+            x = n + z * (h - n)  # (1 - z) * n + z * h
+            new_state[k] = x
+        logits = self.out_weight @ x + self.out_bias
+        return logits, x, new_state
+
+    @staticmethod
+    def to_torch(state: np.ndarray) -> tuple[torch.Tensor]:
+        """The PyTorch GRU's state (L, 1, H) for a numpy state (L, H)."""
+        return (torch.from_numpy(state.copy()).unsqueeze(1),)
+
+    @staticmethod
+    def from_torch(state: tuple[torch.Tensor, ...]) -> np.ndarray:
+        return state[0][:, 0].detach().numpy().astype(np.float32)
+
+
+def compile_stepper(model: KeyModel) -> GRUStepper | None:
+    """A numpy stepper for `model`, or None when it is not a plain GRU (LSTM and attention step with PyTorch)."""
+    if not isinstance(model.rnn, torch.nn.GRU) or model.attention or model.rnn.bidirectional:
+        return None
+    return GRUStepper(model)
