@@ -81,7 +81,7 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
     latencies: list[float] = []
     mixture = build_predictor(load_checkpoint(checkpoint_path), adaptive=True)
     for key in warmup:
-        mixture.observe(key)
+        mixture.warm(key)
     mixture.reset_expert_metrics()
     mixed = replay(mixture, played, latencies=latencies)
     experts = mixture.expert_metrics()

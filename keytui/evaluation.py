@@ -50,7 +50,7 @@ def evaluate_corpus(
     # the experts' figures are counted from the first scored key: the warmup is not part of the game
     for key in warmup:
         for predictor in predictors.values():
-            predictor.observe(key)
+            predictor.warm(key)
     model.reset_expert_metrics()
     experts = model.expert_metrics()
     results = {name: _replay(name, p, text, on_progress) for name, p in predictors.items()}

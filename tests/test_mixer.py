@@ -182,3 +182,19 @@ def test_an_experts_top_guess_is_an_input_of_its_own():
     without, plain = mixed_run([Fixed(keys, name="uniform"), Knower(keys, stream, sure=0.3)], stream, votes=False)
     assert with_votes.vote_weights()["timid"] > 0.5 and without.vote_weights()["knower"] == 0.0
     assert voted.bits_per_char < plain.bits_per_char - 0.3
+
+
+def test_warmup_keys_are_read_by_the_experts_but_teach_the_mixer_nothing():
+    """Keys before the game (the end of the fitted keys) give the experts context; the mixer's weights must not learn
+    from them, or an expert that memorised them would look perfect."""
+    keys = list("asdf")
+    stream = markov_stream(keys, 300, seed=3)
+    warmed = MixturePredictor([NGramPredictor(max_order=2), Knower(keys, stream, sure=1.0, name="memoriser")])
+    fresh = MixturePredictor([NGramPredictor(max_order=2), Knower(keys, stream, sure=1.0, name="memoriser")])
+    replay(warmed, "", warmup=stream)
+    assert warmed.weights() == fresh.weights()
+    assert warmed.experts[0].history == stream[-2:]  # the n-gram did read the keys
+    assert warmed.experts[1].position == len(stream)
+    observed = MixturePredictor([NGramPredictor(max_order=2), Knower(keys, stream, sure=1.0, name="memoriser")])
+    replay(observed, stream)
+    assert observed.weights()["memoriser"] > fresh.weights()["memoriser"]  # observing, by contrast, teaches it

@@ -27,20 +27,23 @@ from .conftest import TINY_MODEL
 from .test_cli import run
 
 
-def copy_model(source, path, *, blank: bool = False, **meta_changes) -> None:
-    """A copy of a checkpoint with changed metadata; `blank` zeroes its weights (a model that knows nothing)."""
+def copy_model(source, path, *, misleading: bool = False, **meta_changes) -> None:
+    """A copy of a checkpoint with changed metadata; `misleading` makes a clearly worse model: weights zeroed, and
+    every guess a confident vote for the last key of the vocabulary (a model that knows nothing would only be
+    uniform, which the other experts of the mixture can make up for)."""
     checkpoint = load_checkpoint(source)
-    if blank:
+    if misleading:
         with torch.no_grad():
             for parameter in checkpoint.model.parameters():
                 parameter.zero_()
+            checkpoint.model.head.bias[-1] = 12.0
     save_checkpoint(path, checkpoint.model, checkpoint.vocab, {**checkpoint.meta, **meta_changes}, checkpoint.fit_text)
 
 
 def test_a_worse_model_does_not_replace_a_better_one(tmp_path, tiny_checkpoint, small_text):
     out, candidate = tmp_path / "m.safetensors", tmp_path / "candidates" / "m.safetensors"
     copy_model(tiny_checkpoint, out)
-    copy_model(tiny_checkpoint, candidate, blank=True)
+    copy_model(tiny_checkpoint, candidate, misleading=True)
     test_keys = small_text[-120:]
     decision = decide(candidate, out, test_keys)
     assert not decision.replaced and "not better" in decision.reason

@@ -28,6 +28,13 @@ class Predictor:
     def observe(self, key: str) -> None:
         raise NotImplementedError
 
+    def warm(self, key: str) -> None:
+        """Read a key of context before a game is scored (the end of the keys a model was fitted on). A predictor
+        whose learning those keys would mislead (the mixer: every expert that memorised them looks perfect there)
+        overrides this to read the key without learning from it; the others simply observe it."""
+        self.observe(key)
+        self.settle()
+
     def settle(self) -> None:
         """Do learning deferred by `observe`, so that it need not delay the next guess. Optional: whatever is
         still pending runs at the start of the next `observe`."""
@@ -77,7 +84,7 @@ def replay(
     `latencies`, the seconds from each key to the next guess (observe + top-3), for benchmarks."""
     metrics = metrics or StreamingMetrics()
     for key in warmup:
-        predictor.observe(key)
+        predictor.warm(key)
     guesses, probs = predictor.ranked(3)
     for key in text:
         if guesses:

@@ -90,6 +90,11 @@ class CalibratedPredictor(Predictor):
         self.inner.observe(key)
         self._step = None
 
+    def warm(self, key: str) -> None:
+        """Context before the game: the inner predictor reads it, the confidence map does not learn from it."""
+        self.inner.warm(key)
+        self._step = None
+
     def settle(self) -> None:
         self.inner.settle()
 

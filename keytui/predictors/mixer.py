@@ -172,6 +172,18 @@ class MixturePredictor(Predictor):
         self._step = None
         self._sync_all()  # `keys` names every key an expert can name before the next guess is asked for
 
+    def warm(self, key: str) -> None:
+        """The experts read `key`; the weights do not learn from it (keys the experts were fitted on would teach
+        them to trust whichever expert memorised those keys)."""
+        self._score_experts()
+        self._unscored = None
+        if key not in self._key_index() and not self.fixed_keys:
+            self.keys.append(key)
+        for expert in self.experts:
+            expert.warm(key)
+        self._step = None
+        self._sync_all()
+
     def settle(self) -> None:
         self._score_experts()
         for expert in self.experts:
