@@ -3,15 +3,17 @@
 Three streams, each played as a game (every predictor guesses each key before seeing it, adapting as in play):
 - the demo persona: the shipped demo model (the pretrained prior) playing fresh keys of the SYNTHETIC masher from the
   first key, nothing recorded;
-- GPL-3 (/usr/share/common-licenses/GPL-3): the shipped prior fine-tuned here (as `keytui train` does by default) on
-  the first 90% for at most --train-seconds, playing the last 10%;
+- two real texts, GPL-3 and GFDL-1.3 (/usr/share/common-licenses/): the shipped prior fine-tuned here (as `keytui
+  train` does by default) on the first 90% for at most --train-seconds, playing the last 10%;
 - a first session: the prior fine-tuned on ~700 keys of a SYNTHETIC persona, playing --keys new keys of the same
   persona.
 
-Rivals: the mixture (what `keytui play` uses), each of its experts (scored inside the same run), the best
-single-order n-gram (orders 1-5, the best in hindsight, fitted on the same keys and learning as it plays), a
-variable-order n-gram that starts from nothing, and the majority guess. Regret: the mixture's bits per key minus the
-best expert's. ECE: expected calibration error of the confidence shown. Latency: observe + top-3 on one thread.
+Rivals: the mixture (what `keytui play` uses), the same predictor frozen (no expert learns from the played keys, as
+`keytui eval` without --adapt), each of its experts (scored inside the same run), the best single-order n-gram
+(orders 1-5, the best in hindsight, fitted on the same keys and learning as it plays), a variable-order n-gram that
+starts from nothing, and the majority guess; against the frozen predictor, the same rivals frozen (the best single
+order fitted on the same keys, and their most frequent key). Regret: the mixture's bits per key minus the best
+expert's. ECE: expected calibration error of the confidence shown. Latency: observe + top-3 on one thread.
 
     python -m benchmarks.bench_mixer [--keys N] [--train-seconds S]
 """
@@ -37,20 +39,24 @@ from keytui.prior import fine_tune_config
 from keytui.simulate import simulate
 from keytui.training import split_text
 
+SECOND_TEXT = LICENCE.parent / "GFDL-1.3"  # a second real text, another licence on every Debian machine
+
 
 class SingleOrderNGram(Predictor):
     """Counts of what followed exactly the last `order` keys (add-half smoothing over the keys seen), falling back to
     key frequencies for a context never seen: the simple rival a mixer must beat."""
 
-    def __init__(self, text: str, order: int) -> None:
+    def __init__(self, text: str, order: int, *, learn: bool = True) -> None:
         super().__init__()
         self.order = order
+        self.learn = True
         self.counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.unigram: Counter[str] = Counter()
         self.history = ""
         for key in text:
             self.observe(key)
         self.history = ""
+        self.learn = learn
 
     def probs(self) -> np.ndarray:
         followers = self.counts.get(self.history[-self.order :]) if len(self.history) >= self.order else None
@@ -59,6 +65,9 @@ class SingleOrderNGram(Predictor):
         return counts / counts.sum() if len(counts) else counts
 
     def observe(self, key: str) -> None:
+        if not self.learn:
+            self.history = (self.history + key)[-self.order :]
+            return
         if key not in self._key_index():
             self.keys.append(key)
         if len(self.history) >= self.order:
@@ -85,8 +94,15 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
     mixture.reset_expert_metrics()
     mixed = replay(mixture, played, latencies=latencies)
     experts = mixture.expert_metrics()
+    frozen = replay(build_predictor(load_checkpoint(checkpoint_path), adaptive=False), played, warmup=warmup)
     singles = {k: replay(SingleOrderNGram(fitted, k), played, warmup=warmup) for k in range(1, 6)}
     best_order = max(singles, key=lambda k: singles[k].hit_rate)
+    fixed = {k: replay(SingleOrderNGram(fitted, k, learn=False), played, warmup=warmup) for k in range(1, 6)}
+    best_fixed = max(fixed, key=lambda k: fixed[k].hit_rate)
+    frozen_rivals = {
+        f"best single n-gram ({best_fixed}), frozen": fixed[best_fixed],
+        "majority, frozen": replay(MajorityPredictor(fitted, adaptive=False), played),
+    }
     rivals = {
         f"best single n-gram ({best_order})": singles[best_order],
         "n-gram from nothing": replay(NGramPredictor(), played),
@@ -94,17 +110,23 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
     }
     best_expert = min(experts, key=lambda k: experts[k].bits_per_char)
     row("MIXTURE (play)", mixed)
+    row("mixture, frozen", frozen)
     for name, metrics in experts.items():
         row(f"expert {name}", metrics)
     for name, metrics in rivals.items():
         row(name, metrics)
+    if fitted:  # a frozen model against rivals that are frozen too (nothing to compare on a model fitted on nothing)
+        for name, metrics in frozen_rivals.items():
+            row(name, metrics)
     above = all(mixed.hit_rate > m.hit_rate for m in experts.values())
+    frozen_above = all(frozen.hit_rate > m.hit_rate for m in frozen_rivals.values())
     lowest = all(mixed.bits_per_char < m.bits_per_char for m in experts.values())
     ms = [s * 1000 for s in latencies[50:]]
     print(
         f"  regret vs best expert ({best_expert}): {mixed.bits_per_char - experts[best_expert].bits_per_char:+.3f} "
         f"bits/key; mixture above every expert in hit rate: {'yes' if above else 'NO'}, in bits: "
-        f"{'yes' if lowest else 'NO'}; guess latency p50 {percentile(ms, 50):.3f} ms p99 {percentile(ms, 99):.3f} ms"
+        f"{'yes' if lowest else 'NO'}; frozen above the frozen rivals in hit rate: {'yes' if frozen_above else 'NO'}"
+        f"; guess latency p50 {percentile(ms, 50):.3f} ms p99 {percentile(ms, 99):.3f} ms"
         f"; final weights {', '.join(f'{k} {v:+.2f}' for k, v in mixture.weights().items())}",
         flush=True,
     )
@@ -140,13 +162,13 @@ def main() -> None:
     demo = load_checkpoint(DEMO_MODEL)
     compare("demo persona (SYNTHETIC masher, new seed)", DEMO_MODEL, demo.fit_text, simulate("masher", args.keys, 4242))
     with tempfile.TemporaryDirectory() as folder:
-        if LICENCE.exists():
-            text = read_corpus(LICENCE)
-            parts = split_text(text, 0.1, 0.2)
-            model = train(parts.train + parts.val, "gpl3", folder, args.train_seconds)
-            compare("GPL-3 (human-written text)", model, parts.train + parts.val, parts.test)
-        else:
-            print(f"\n(skipping GPL-3: {LICENCE} is not on this machine)")
+        for path in (LICENCE, SECOND_TEXT):
+            if not path.exists():
+                print(f"\n(skipping {path.name}: not on this machine)")
+                continue
+            parts = split_text(read_corpus(path), 0.1, 0.2)
+            model = train(parts.train + parts.val, path.name.lower(), folder, args.train_seconds)
+            compare(f"{path.name} (human-written text)", model, parts.train + parts.val, parts.test)
         first = simulate("roller", 700, 11)
         model = train(first, "first-session", folder, args.train_seconds)
         compare("first session (700 SYNTHETIC roller keys)", model, first, simulate("roller", args.keys, 12))

@@ -119,7 +119,7 @@ def fine_tuning(typists: int, test_keys: int) -> None:
     header("fine-tuning the prior on 1,000 keys vs training from scratch on 10,000 (hit on the next keys)")
     print(
         f"{'typist':22s} {'limit':>6s} {'ngram 10k':>10s} {'scratch 10k':>12s} {'prior 1k':>10s} {'prior 10k':>10s}"
-        f"   (frozen / adaptive)   fine-tune 10k: wall / CPU s"
+        f"   (frozen / adaptive)   fine-tune 10k: wall / CPU s   adaptive / limit: prior 1k, prior 10k"
     )
     torch.set_num_threads(2)
     work = Path(tempfile.mkdtemp(prefix="bench-prior-"))
@@ -138,13 +138,15 @@ def fine_tuning(typists: int, test_keys: int) -> None:
         large, wall, cpu, _ = fit(text, work / f"{label}-10k.safetensors", prior=DEMO_MODEL, layout=board)
         ngram = [replay(NGramPredictor(text, adaptive=a), test, warmup=text[-8:]).hit_rate for a in (False, True)]
         cells = [f"{ngram[0]:4.1%}/{ngram[1]:4.1%}"]
+        shares = []
         for path, fitted in ((scratch, text), (small, text[-1000:]), (large, text)):
             frozen = held_out_hit(path, test, fitted, adaptive=False)
             adaptive = held_out_hit(path, test, fitted, adaptive=True)
             cells.append(f"{frozen:4.1%}/{adaptive:4.1%}")
+            shares.append(adaptive / limit)
         print(
             f"{label[:22]:22s} {limit:6.1%} {cells[0]:>10s} {cells[1]:>12s} {cells[2]:>10s} {cells[3]:>10s}"
-            f"   {wall:6.1f} / {cpu:5.1f}",
+            f"   {wall:6.1f} / {cpu:5.1f}          {shares[1]:4.0%}, {shares[2]:4.0%}",
             flush=True,
         )
 
