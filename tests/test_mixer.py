@@ -198,3 +198,25 @@ def test_warmup_keys_are_read_by_the_experts_but_teach_the_mixer_nothing():
     observed = MixturePredictor([NGramPredictor(max_order=2), Knower(keys, stream, sure=1.0, name="memoriser")])
     replay(observed, stream)
     assert observed.weights()["memoriser"] > fresh.weights()["memoriser"]  # observing, by contrast, teaches it
+
+
+def test_the_recent_expert_splits_its_vote_between_every_recent_follower():
+    from keytui.predictors.recent import RecentPredictor
+
+    recent = RecentPredictor(window=64, max_order=4)
+    for key in "ayxabxa":  # "a" was followed once by "y" and once by "b"; "xa" only by "b"
+        recent.observe(key)
+    probs = recent.distribution()
+    assert probs["b"] > probs["y"] > probs["x"]  # the longer context "xa" tips it to b; y still gets a share
+    assert sum(probs.values()) == pytest.approx(1.0)
+
+
+def test_the_recent_expert_forgets_beyond_its_window():
+    from keytui.predictors.recent import RecentPredictor
+
+    recent = RecentPredictor(window=8, max_order=2)
+    for key in "ab" + "cdefghij" * 2 + "a":  # "a" -> "b" happened, but long before the window
+        recent.observe(key)
+    probs = recent.distribution()
+    assert probs["b"] == pytest.approx(probs["z"] if "z" in probs else min(probs.values()))
+    assert max(probs, key=probs.get) != "b"

@@ -10,6 +10,7 @@ learns, key by key, which expert reads this player, and the calibrator how often
     ngram        a variable-order n-gram of the fitted keys (adaptive: and of the player's)
     player       a variable-order n-gram of the player's keys alone, from the first key (adaptive only)
     copy         the fragment the player is repeating from the last few hundred keys (adaptive only)
+    recent       what followed the last few keys each time they occurred in the last 64 (adaptive only)
     geometry     where the next key sits on the keyboard relative to the last (predictors/geometry.py), from the
                  fitted keys (adaptive: and the player's)
 
@@ -29,6 +30,7 @@ from keytui.predictors.memory import MemoryPredictor
 from keytui.predictors.mixer import MixturePredictor
 from keytui.predictors.neural import NeuralPredictor
 from keytui.predictors.ngram import NGramPredictor
+from keytui.predictors.recent import RecentPredictor
 
 # The mixer's step size for the game. Replaying the same recorded expert outputs (11 streams: the 8 held-out synthetic
 # typists of bench_prior, the masher, GPL-3 and a first session), 0.005 gave the best mean hit rate (34.7% against
@@ -68,6 +70,7 @@ def build_experts(
     if adaptive:
         experts["player"] = NGramPredictor(max_order=4)
         experts["copy"] = MatchPredictor()
+        experts["recent"] = RecentPredictor()
     experts["geometry"] = GeometryPredictor(checkpoint.fit_text, layout=layout, adaptive=adaptive)
     return experts
 
