@@ -85,7 +85,7 @@ def test_train_eval_and_play_headless(home, capsys, monkeypatch, small_text):
     assert 0 <= report["calibration_error"] <= 1
     assert all(0 <= e["hit_rate"] <= 1 and e["bits_per_char"] > 0 for e in report["experts"].values())
     code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--adapt", "--json")
-    assert set(json.loads(out)["experts"]) == {"network", "cache", "ngram", "player", "copy", "geometry"}
+    assert set(json.loads(out)["experts"]) == {"network", "cache", "ngram", "player", "copy", "recent", "geometry"}
     code, out, _ = run(capsys, "eval", "--model", "m", "--corpus", "small", "--adapt")
     assert code == 0 and "  copy" in out and "calibration error of the confidence shown" in out
     code, out, _ = run(
