@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the shipped demo: a SYNTHETIC masher's 10,000 keys (the demo corpus, for trying commands and for tests)
 # and the demo model, which is the prior pretrained on thousands of SYNTHETIC typists (tools/pretrain_prior.py;
-# about 22 minutes on one CPU thread). Both live in the package (keytui/demo/) so `pip install` carries them.
+# about 10 minutes on 2 CPU cores). Both live in the package (keytui/demo/) so `pip install` carries them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

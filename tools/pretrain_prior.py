@@ -4,8 +4,7 @@ Every one of `--streams` parallel streams reads one typist after another (keytui
 at random over wide ranges), `--seq-len` keys at a time with the recurrent state carried across chunks and cleared
 when a new typist starts: so the network learns to read a typist it has never seen from the first key on, which is
 what a new player is. Seeded and run for a fixed number of steps, so the same command makes the same file (on the
-same torch build). Run with `nice -n 5 python tools/pretrain_prior.py` (about 22 minutes on one CPU thread; the shipped
-file: 32,000 steps in 1,335 s on the 2-core development machine).
+same torch build). Run with `nice -n 5 python tools/pretrain_prior.py` (about 10 minutes on 2 CPU cores).
 """
 
 from __future__ import annotations
@@ -102,7 +101,7 @@ def validation(model: KeyModel, vocab: Vocab, keys: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=32000)
+    parser.add_argument("--steps", type=int, default=3600)
     parser.add_argument("--streams", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
