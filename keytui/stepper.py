@@ -71,10 +71,6 @@ class GRUStepper:
         """The PyTorch GRU's state (L, 1, H) for a numpy state (L, H)."""
         return (torch.from_numpy(state.copy()).unsqueeze(1),)
 
-    @staticmethod
-    def from_torch(state: tuple[torch.Tensor, ...]) -> np.ndarray:
-        return state[0][:, 0].detach().numpy().astype(np.float32)
-
 
 def compile_stepper(model: KeyModel) -> GRUStepper | None:
     """A numpy stepper for `model`, or None when it is not a plain GRU (LSTM and attention step with PyTorch)."""

@@ -162,27 +162,28 @@ class MixturePredictor(Predictor):
                 layer.step(context, log_probs[:, index] - log_probs @ np.exp(own))
             if len(self._layers) > 1:
                 self._final.step(0, layer_log_probs[:, index] - layer_log_probs @ mixed)
-        elif not self.fixed_keys:
-            self.keys.append(key)
         # the experts are scored in settle(): it need not delay the next guess
         self._unscored = (key, index, log_probs[: len(self.experts)])
-        for expert in self.experts:
-            expert.observe(key)
+        self._pass_on(key, warm=False)
         self.seen += 1
-        self._step = None
-        self._sync_all()  # `keys` names every key an expert can name before the next guess is asked for
 
     def warm(self, key: str) -> None:
         """The experts read `key`; the weights do not learn from it (keys the experts were fitted on would teach
         them to trust whichever expert memorised those keys)."""
-        self._score_experts()
-        self._unscored = None
+        self._score_experts()  # the previous key's; this one is not scored
+        self._pass_on(key, warm=True)
+
+    def _pass_on(self, key: str, *, warm: bool) -> None:
+        """Every expert reads `key` (observes it, or with `warm` reads it as context); the alphabet grows with it."""
         if key not in self._key_index() and not self.fixed_keys:
             self.keys.append(key)
         for expert in self.experts:
-            expert.warm(key)
+            if warm:
+                expert.warm(key)
+            else:
+                expert.observe(key)
         self._step = None
-        self._sync_all()
+        self._sync_all()  # `keys` names every key an expert can name before the next guess is asked for
 
     def settle(self) -> None:
         self._score_experts()

@@ -51,7 +51,6 @@ class NeuralPredictor(Predictor):
         self.feature: np.ndarray | None = None
         if adaptive:
             self._trained = [p.detach().clone() for p in model.parameters()]
-        self._compile = compile_stepper
         self._stepper = compile_stepper(self.model)
         self._probs = self._initial_probs()
 
@@ -115,5 +114,7 @@ class NeuralPredictor(Predictor):
                 if param.grad is not None:
                     param.add_(param.grad, alpha=-self.adapt_lr)
                 param.add_(trained - param, alpha=self.adapt_decay)
-        if self._stepper is not None:
-            self._stepper = self._compile(self.model)
+        if self._stepper is not None:  # the folded weights are copies: fold the new ones
+            from keytui.stepper import compile_stepper
+
+            self._stepper = compile_stepper(self.model)
