@@ -16,6 +16,7 @@ from keytui.cli import main
 from keytui.errors import KeytuiError
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.evaluation import evaluate_players
+from keytui.oracle.experts import ExpertBank, ExpertSpec
 from keytui.oracle.game import new_game
 from keytui.oracle.keyset import keys_from_id, keyset_id, parse_keys
 from keytui.oracle.players import KINDS, Cycler, RunAvoider, make_player, play, simulate_players
@@ -121,6 +122,30 @@ def test_the_few_key_predictor_reads_a_cycler_and_an_alternator_from_scratch():
     for presses in ("ffd" * 100, "fd" * 150):
         report = evaluate_players([presses], "fd")
         assert report["per_player"][0]["hit_rate"] > 0.9
+
+
+def test_cycle_experts_read_a_rhythm_through_stray_presses():
+    pattern = [0, 0, 1, 0, 1]  # f f d f d, a stray press (the other key) every 7th press, the rhythm kept
+    presses = [key if i % 7 else 1 - key for i, key in enumerate(pattern * 40)]
+    bank = ExpertBank(2, (ExpertSpec("phase-5", "phase", 5, decay=0.95, alpha=0.2),))
+    right = 0
+    for i, key in enumerate(presses):
+        if i >= 30:
+            right += int(np.argmax(bank.probs()[0]) == pattern[i % 5])
+        bank.observe(key)
+    assert right == len(presses) - 30  # every press's place in the pattern, right after a stray press too
+    keys = "".join("fd"[key] for key in presses)
+    ours = evaluate_players([keys], "fd")["model"]["hit_rate"]
+    order5 = float(np.mean(_hits(OrderOracle("fd", 5), keys)))
+    assert ours > order5 + 0.05  # a context of the last 5 keys is broken for 5 presses after each stray one
+
+
+def _hits(predictor, presses: str) -> list[bool]:
+    out = []
+    for key in presses:
+        out.append(predictor.guess(1)[0] == key)
+        predictor.observe(key)
+    return out
 
 
 def test_the_prior_from_earlier_players_helps_the_next_player_from_the_first_presses():

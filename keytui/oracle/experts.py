@@ -2,13 +2,18 @@
 
 The context trees (keytui/oracle/trees.py) read a player who keeps one habit; these follow a player who changes
 strategy. With 2 to 12 keys every expert is a table of counts: for a context (the last few keys or the last few
-moves), how often each next key or move followed. Two kinds of context:
+moves, or where in a cycle the press falls), how often each next key or move followed. Three kinds of context:
 
 - keys: the last `order` keys pressed (order 0: how often each key is pressed at all). Aaronson's oracle is order 5.
 - moves: the last `order` moves, a move being how far the key is from the one before it, round the key set
   ((key - previous) mod k: on f/d, "same" or "switch"). It predicts the next move, so what a player does after
   "f f" it also knows after "d d": half the data for the same habit, and cyclers on rock-paper-scissors
   (r -> p -> s) are one context, not three.
+- phase: the press's position in a cycle of `order` presses (the number of presses so far, mod `order`). A player
+  who plays a short pattern as a rhythm ("f f d f d", over and over) keeps its phase when a press goes astray, so
+  per-phase counts read the pattern through the noise, where a context of the last few keys is broken for as many
+  presses as it is long. On the synthetic cyclers this lifted the first 100 presses from 78% to 86% (the order-5
+  oracle: 80%). They forget (decay 0.95) so that a player who drops or adds a press is found again in its new phase.
 
 Each is recency-weighted (`decay` < 1: every count of a context shrinks a little each time that context comes up,
 so a player who changes strategy is followed within a few dozen presses; `decay` = 1 gives plain counts). They learn
@@ -28,18 +33,20 @@ import numpy as np
 @dataclass(frozen=True)
 class ExpertSpec:
     name: str
-    context: str  # "keys" or "moves"
-    order: int
+    context: str  # "keys", "moves" or "phase"
+    order: int  # keys or moves of context; for "phase", the cycle's length
     decay: float = 1.0  # 1: plain counts; below 1: a context's counts shrink by this factor each time it comes up
     alpha: float = 0.4  # additive smoothing: probabilities are (count + alpha) / (total + k * alpha)
 
 
 def recency_experts() -> tuple[ExpertSpec, ...]:
     """The forgetting experts the few-key predictor uses beside its context trees (on the synthetic players they
-    lifted players who switch strategy by 2 points at 1,000 presses and cost no other kind)."""
+    lifted players who switch strategy by 2 points at 1,000 presses and cost no other kind), and the cycle experts
+    of 3 to 8 presses (2 is an alternator, which the moves already read)."""
     specs = [ExpertSpec(f"keys-{order}-recent", "keys", order, decay=0.9) for order in (0, 1, 3)]
     specs += [ExpertSpec(f"moves-{order}-recent", "moves", order, decay=0.9) for order in (1, 2, 4)]
     specs += [ExpertSpec(f"moves-{order}-fast", "moves", order, decay=0.7, alpha=0.2) for order in (3, 6)]
+    specs += [ExpertSpec(f"phase-{length}", "phase", length, decay=0.95, alpha=0.2) for length in range(3, 9)]
     return tuple(specs)
 
 
@@ -51,11 +58,11 @@ class ExpertBank:
         self.specs = specs
         self.names = [spec.name for spec in specs]
         self.base = k + 1  # keys and moves are coded 1..k, so a short history is a context of its own
-        self._moduli = [self.base**spec.order for spec in specs]
+        self._moduli = [spec.order if spec.context == "phase" else self.base**spec.order for spec in specs]
         self._kinds = [spec.context for spec in specs]
         self._decays = [spec.decay for spec in specs]
         self.alphas = np.array([spec.alpha for spec in specs])
-        self.relative = np.array([spec.context != "keys" for spec in specs])  # rows over moves, not keys
+        self.relative = np.array([spec.context == "moves" for spec in specs], dtype=bool)  # rows over moves, not keys
         self._tables: list[dict[int, list[float]]] = []
         self._zeros = [0.0] * k
         # (x - previous) mod k for every previous key: turns a row over moves into a row over keys
@@ -71,8 +78,11 @@ class ExpertBank:
         self.presses = 0
 
     def _context(self, i: int) -> int:
-        if self._kinds[i] == "keys":
+        kind = self._kinds[i]
+        if kind == "keys":
             return self.keys_context % self._moduli[i]
+        if kind == "phase":
+            return self.presses % self._moduli[i]
         return self.moves_context % self._moduli[i]
 
     def counts(self) -> np.ndarray:
@@ -97,7 +107,7 @@ class ExpertBank:
         """Count `key` in every expert's present context, then move the contexts on."""
         move = None if self.last is None else (key - self.last) % self.k
         for i, table in enumerate(self._tables):
-            symbol = key if self._kinds[i] == "keys" else move
+            symbol = move if self._kinds[i] == "moves" else key
             if symbol is None:
                 continue
             context = self._context(i)
