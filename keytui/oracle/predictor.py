@@ -8,7 +8,8 @@ Experts (each a distribution over the game's keys before every press):
 - two trees shared by every player this machine has seen (they keep their counts from game to game): what earlier
   players, or the same person in earlier games, tended to do. This is Aaronson's suggestion: seed the predictor
   with previous players' data.
-- recency experts (keytui/oracle/experts.py): counts that forget, for a player who changes strategy.
+- recency experts (keytui/oracle/experts.py): counts that forget, for a player who changes strategy, and counts by
+  place in a cycle of 3 to 8 presses, for a player who keeps a rhythm through stray presses.
 
 The vote: each expert's weight is its prior times the likelihood it gave to this player's presses so far,
 
