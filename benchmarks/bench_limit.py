@@ -3,9 +3,9 @@
 Streams: held-out seeds of every original persona and of random typists on every layout (SYNTHETIC typists, see
 keytui/simulate.py), 3,000 keys each. The limit is the simulator's exact oracle: the expected hit rate of always
 guessing the most likely key of the true next-key distribution given the typist's hidden state, and that
-distribution's entropy (bits/key). For typists that do not replay fragments of their recent keys, the keys-only Bayes
-filter shows what reading the keys alone can reach. Every predictor starts from nothing and learns from the keys it
-is shown, as in a first game.
+distribution's entropy (bits/key). That limit knows the hidden state (which replay is under way); the keys-only
+limit is the expected hit of the exact keys-only Bayes filter (keytui/bayes.py), what reading the keys alone can
+reach. Every predictor starts from nothing and learns from the keys it is shown, as in a first game.
 
     python -m benchmarks.bench_limit [--keys 3000] [--random 6]
 
@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.common import header
+from keytui.bayes import BayesFilter, PersonaFilter, keys_only_best_hit, keys_only_filter
 from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
 from keytui.predictors import GeometryPredictor, MajorityPredictor, NGramPredictor, Predictor, replay
-from keytui.simulate import PERSONAS, BayesFilter, OracleTrace, random_typist, simulate, simulate_with_oracle
+from keytui.simulate import PERSONAS, OracleTrace, Typist, random_typist, simulate, simulate_with_oracle
 
 HELD_OUT_SEED = 9_001  # seeds nothing in the repository trains or tunes on
 SINGLE_ORDERS = (1, 2, 3, 4)
@@ -74,7 +75,7 @@ class FilterPredictor(Predictor):
 
     name = "bayes"
 
-    def __init__(self, bayes: BayesFilter) -> None:
+    def __init__(self, bayes: BayesFilter | PersonaFilter) -> None:
         super().__init__()
         self.bayes = bayes
         self.keys = bayes.keys
@@ -98,12 +99,12 @@ PREDICTORS: dict[str, Callable[[str], Predictor]] = {
 class Stream:
     label: str
     layout: str
+    typist: str | Typist  # a persona's name or a random typist: what its keys-only filter is built from
     trace: OracleTrace
-    bayes: BayesFilter | None = None
 
 
 def streams(keys: int, randoms: int) -> list[Stream]:
-    found = [Stream(name, DEFAULT_LAYOUT, simulate_with_oracle(name, keys, HELD_OUT_SEED)) for name in PERSONAS]
+    found = [Stream(name, DEFAULT_LAYOUT, name, simulate_with_oracle(name, keys, HELD_OUT_SEED)) for name in PERSONAS]
     for i in range(randoms):
         layout = LAYOUTS[i % len(LAYOUTS)]
         seed = HELD_OUT_SEED + 1 + i
@@ -112,8 +113,7 @@ def streams(keys: int, randoms: int) -> list[Stream]:
             " +replays" if typist.params.copy else ""
         )
         label = f"random-{seed} {layout}{habits}"
-        bayes = BayesFilter(typist) if typist.filterable else None
-        found.append(Stream(label, layout, simulate_with_oracle(typist, keys, seed), bayes))
+        found.append(Stream(label, layout, typist, simulate_with_oracle(typist, keys, seed)))
     return found
 
 
@@ -146,8 +146,9 @@ def main() -> None:
     found = streams(args.keys, args.random)
     header(f"fraction of the exact limit, {args.keys:,} keys per stream, every predictor starting from nothing")
     names = ["majority", "best-order", *[n for n in PREDICTORS if n != "majority"], "bayes"]
-    print(f"{'stream':30s} {'limit':>6s} {'bits':>5s} " + " ".join(f"{n[:10]:>10s}" for n in names))
+    print(f"{'stream':30s} {'limit':>6s} {'k-only':>6s} {'bits':>5s} " + " ".join(f"{n[:10]:>10s}" for n in names))
     fractions: dict[str, list[float]] = defaultdict(list)
+    keys_only_fractions: dict[str, list[float]] = defaultdict(list)
     for stream in found:
         trace = stream.trace
         limit = trace.limit_hit_rate()
@@ -160,22 +161,22 @@ def main() -> None:
             (replay(SingleOrderNGram(order), trace.text) for order in SINGLE_ORDERS), key=lambda s: s.hit_rate
         )
         hits["best-order"], bits["best-order"] = best_order.hit_rate, best_order.bits_per_char
-        if stream.bayes is not None:
-            scores = replay(FilterPredictor(stream.bayes), trace.text)
-            hits["bayes"], bits["bayes"] = scores.hit_rate, scores.bits_per_char
+        scores = replay(FilterPredictor(keys_only_filter(stream.typist)), trace.text)
+        hits["bayes"], bits["bayes"] = scores.hit_rate, scores.bits_per_char
+        keys_only = float(keys_only_best_hit(trace, keys_only_filter(stream.typist)).mean())
         cells = []
         for name in names:
-            if name not in hits:
-                cells.append(f"{'-':>10s}")
-                continue
             fraction = hits[name] / limit
             fractions[name].append(fraction)
+            keys_only_fractions[name].append(hits[name] / keys_only)
             cells.append(f"{fraction:6.0%} {bits[name]:3.1f}"[:10].rjust(10))
-        print(f"{stream.label[:30]:30s} {limit:6.1%} {trace.entropy_bits():5.2f} " + " ".join(cells))
-    print(f"{'mean fraction of the limit':42s} " + " ".join(f"{np.mean(fractions[n]):10.0%}" for n in names))
+        print(f"{stream.label[:30]:30s} {limit:6.1%} {keys_only:6.1%} {trace.entropy_bits():5.2f} " + " ".join(cells))
+    for label, table in (("limit", fractions), ("keys-only limit", keys_only_fractions)):
+        print(f"{'mean fraction of the ' + label:49s} " + " ".join(f"{np.mean(table[n]):10.0%}" for n in names))
     print(
-        "cells: hit rate as a fraction of the limit, then bits/key; limit: expected hit of the oracle's argmax, "
-        "bits: the oracle's entropy"
+        "cells: hit rate as a fraction of the limit, then bits/key; limit: expected hit of the oracle's argmax "
+        "(it knows the hidden state); keys-only: expected hit of the exact keys-only filter's argmax; bits: the "
+        "oracle's entropy"
     )
     print(f"({time.perf_counter() - started:.1f}s)")
     generation_speed()

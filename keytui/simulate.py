@@ -13,10 +13,9 @@ Every typist is exact about itself: at every step it can say the true distributi
 hidden state (which hand it is on, its mode, how far into a motif it is), because it draws each key from that very
 distribution. `simulate_with_oracle()` returns those distributions with the text, so a benchmark can report "the best
 any predictor could do": the expected hit rate of always guessing the oracle's most likely key, and its entropy in
-bits per key. That limit knows the hidden state, which no predictor reading keys can; for typists whose hidden state
-is a small finite set (a random typist that does not replay fragments of its recent keys: mode x hand x position in a
-favourite motif), `BayesFilter` is the exact keys-only optimum (an HMM forward filter), and the gap between the two
-says how much the hidden state is worth. The original personas replay recent fragments: no filter for them.
+bits per key. That limit knows the hidden state, which no predictor reading keys can: `keytui.bayes` has the exact
+keys-only filters (forward filters over each typist's hidden state), and the gap between the two says how much the
+hidden state is worth.
 """
 
 from __future__ import annotations
@@ -77,10 +76,8 @@ def _shift_char(key: str) -> str:
     return SHIFTED.get(key, key.upper())
 
 
-def _simulate_persona(p: Persona, keys: int, seed: int, oracle: _PersonaOracle | None) -> str:
-    """The original generator. With `oracle`, it also records, before each key, the exact distribution that key was
-    drawn from (it changes nothing the generator draws: the same random numbers in the same order)."""
-    rng = random.Random(seed)
+def _persona_tables(p: Persona) -> tuple[list[str], list[str], dict[str, list[float]], dict[str, list[str]]]:
+    """A persona's keys for each hand, their weights around the hand's home, and each key's neighbours."""
     positions = key_positions()
     left = [k for k, (x, _) in positions.items() if x < 5.5]
     right = [k for k, (x, _) in positions.items() if x >= 5.5]
@@ -96,6 +93,15 @@ def _simulate_persona(p: Persona, keys: int, seed: int, oracle: _PersonaOracle |
         return pow(2.718, -distance2 / (2 * p.spread**2))
 
     weights = {hand: [weight(k, homes[hand]) for k in keys_] for hand, keys_ in (("left", left), ("right", right))}
+    return left, right, weights, neighbours
+
+
+def _simulate_persona(p: Persona, keys: int, seed: int, oracle: _PersonaOracle | None) -> str:
+    """The original generator. With `oracle`, it also records, before each key, the exact distribution that key was
+    drawn from (it changes nothing the generator draws: the same random numbers in the same order)."""
+    rng = random.Random(seed)
+    positions = key_positions()
+    left, right, weights, neighbours = _persona_tables(p)
     if oracle is not None:
         oracle.prepare(p, left, right, weights, neighbours)
     out: list[str] = []
@@ -169,9 +175,15 @@ class _PersonaOracle:
         return vector
 
     def before_step(self, out: list[str], hand: str, last: str) -> None:
+        if len(self.rows) < self.limit:
+            self.rows.append(self.row(out, hand, last))
+
+    def row(self, out: list[str], hand: str, last: str) -> np.ndarray:
+        """The next key's distribution after `out`, given the hand and the last key (hidden: the generator's `last`
+        is the last key typed without shift outside a motif)."""
         p, n = self.p, len(out)
-        if len(self.rows) >= self.limit:
-            return
+        if n + max(MOTIF_LENGTHS) > len(self.ids):
+            self.ids = np.resize(self.ids, 2 * (n + max(MOTIF_LENGTHS)))
         for position in range(self.seen, n):  # the ids of the keys typed since the last step
             self.ids[position] = self.index[out[position]]
         self.seen = n
@@ -192,7 +204,7 @@ class _PersonaOracle:
             row[self.index[" "]] += p_space
         if p_motif:
             row += p_motif * self._motif_first(n)
-        self.rows.append(row)
+        return row
 
     def _motif_first(self, n: int) -> np.ndarray:
         """The first key of a motif: length L uniform over MOTIF_LENGTHS, start uniform in [max(1, n-60), n-L).
@@ -308,12 +320,6 @@ class Typist:
         self.motif_first = np.zeros(size)
         for ids in self.motif_ids:
             self.motif_first[ids[0]] += 1 / len(self.motif_ids)
-
-    @property
-    def filterable(self) -> bool:
-        """Whether `BayesFilter` is exact for this typist (its hidden state is mode x hand x motif position: it does
-        not replay fragments of its recent keys)."""
-        return self.params.copy == 0
 
     def describe(self) -> str:
         p = self.params
@@ -454,8 +460,7 @@ def _draw(probs: np.ndarray, u: float, cache: dict, tag) -> int:
 
 def random_typist(seed: int, layout: str | None = DEFAULT_LAYOUT, *, motifs: bool = True) -> Typist:
     """A typist with habits drawn at random over wide ranges (seeded: the same seed gives the same typist).
-    `layout=None` draws the layout too; `motifs=False`: no motifs and no replays (`BayesFilter` is exact for any
-    typist without replays)."""
+    `layout=None` draws the layout too; `motifs=False`: no motifs and no replays."""
     rng = random.Random(seed)
     layout = layout or rng.choice(LAYOUTS)
     board = get_layout(layout)
@@ -530,7 +535,8 @@ class OracleTrace:
         return self.probs.max(axis=1)
 
     def limit_hit_rate(self, start: int = 0, stop: int | None = None) -> float:
-        """Expected hit rate of always guessing the oracle's argmax (the best any predictor could do)."""
+        """Expected hit rate of always guessing the oracle's argmax: the best a predictor that knew the hidden state
+        could do (for what reading the keys alone can reach, see `keytui.bayes`)."""
         return float(self.best_hit[start:stop].mean())
 
     def entropy_bits(self, start: int = 0, stop: int | None = None) -> float:
@@ -559,100 +565,6 @@ def simulate_with_oracle(typist: str | Typist, keys: int, seed: int = 0, layout:
     oracle = _PersonaOracle(list(get_layout(DEFAULT_LAYOUT).characters), keys)
     text = _simulate_persona(persona, keys, seed, oracle)
     return OracleTrace(text, oracle.keys, np.array(oracle.rows[:keys], dtype=np.float32))
-
-
-# ---- the keys-only Bayes filter -----------------------------------------------------------------------------------
-
-
-class BayesFilter:
-    """The best a predictor that reads only the keys can do against a filterable `Typist` (favourite motifs allowed,
-    replays of recent fragments not): an exact forward filter over its hidden state, mode x hand x where it is in a
-    motif, with the typist's own parameters. A `Predictor` in shape (keys, probs(), observe()), without importing the
-    predictors package."""
-
-    name = "bayes"
-
-    def __init__(self, typist: Typist) -> None:
-        if not typist.filterable:
-            raise ValueError("the Bayes filter is exact only for typists that do not replay recent fragments")
-        self.typist = typist
-        self.keys = list(typist.keys)
-        # motif positions: state 0 is "no motif under way"; state q > 0 means the next key is motif_key[q]
-        self.motif_key = [-1]
-        self.motif_next = [0]
-        self.motif_start: list[tuple[int, int]] = []  # per motif: its first key, the state after it
-        for ids in typist.motif_ids:
-            first_state = len(self.motif_key)
-            for position in range(1, len(ids)):
-                self.motif_key.append(int(ids[position]))
-                self.motif_next.append(len(self.motif_key) if position + 1 < len(ids) else 0)
-            self.motif_start.append((int(ids[0]), first_state if len(ids) > 1 else 0))
-        modes, states = len(typist.params.modes), len(self.motif_key)
-        self.belief = np.zeros((modes, 2, states))  # P(mode, hand, motif state | keys so far)
-        self.belief[:, :, 0] = 1.0 / (2 * modes)
-        self.last = self.before = -1
-        self.run = 0
-        self.n = 0
-        self._probs, self._split, self._motif_weight = self._predict()
-
-    def _predict(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """The next key's distribution; per (mode, hand before, hand after) the joint P(key, hand after) when no
-        motif is under way and none starts; and the chance of starting each motif."""
-        t = self.typist
-        modes = len(t.params.modes)
-        split = np.zeros((modes, 2, 2, len(self.keys)))
-        motif_weight = 0.0
-        for m in range(modes):
-            for h in range(2):
-                stay = np.zeros(len(self.keys))
-                for w, what in t.components(m, h, self.last, self.before, self.run, self.n):
-                    if isinstance(what, (int, np.integer)):
-                        stay[what] += w
-                    elif what == "fresh":
-                        a = t.params.modes[m].alternate
-                        stay += w * (1 - a) * t.pool[m, h]
-                        split[m, h, 1 - h] += w * a * t.pool[m, 1 - h]
-                    elif what == "motif":
-                        motif_weight = w / len(self.motif_start)  # the same in every mode and hand
-                    else:
-                        stay += w * t._vector(what, m, h, self.last, np.ones(1))
-                split[m, h, h] += stay
-        idle = self.belief[:, :, 0]
-        probs = np.einsum("mh,mhgk->k", idle, split)
-        for first, _ in self.motif_start:
-            probs[first] += motif_weight * idle.sum()
-        busy = self.belief[:, :, 1:].sum(axis=(0, 1))
-        np.add.at(probs, np.array(self.motif_key[1:], dtype=np.int64), busy)
-        return probs / probs.sum(), split, motif_weight
-
-    def probs(self) -> np.ndarray:
-        return self._probs
-
-    def observe(self, key: str) -> None:
-        t = self.typist
-        k = t.index.get(key)
-        if k is None:
-            return  # not a key this typist can type: no evidence
-        belief = np.zeros_like(self.belief)
-        idle = self.belief[:, :, 0]
-        belief[:, :, 0] = np.einsum("mh,mhg->mg", idle, self._split[:, :, :, k])
-        for first, state in self.motif_start:
-            if first == k:
-                belief[:, :, state] += idle * self._motif_weight
-        for state in range(1, len(self.motif_key)):
-            if self.motif_key[state] == k:
-                belief[:, :, self.motif_next[state]] += self.belief[:, :, state]
-        total = belief.sum()
-        belief = belief / total if total > 0 else np.full_like(belief, 1.0 / belief.size)
-        modes = len(t.params.modes)
-        if modes > 1:  # the mode may change after each key
-            s = t.params.switch
-            belief = (1 - s) * belief + s * (belief.sum(axis=0, keepdims=True) - belief) / (modes - 1)
-        self.belief = belief
-        self.before, self.last = self.last, k
-        self.run = 0 if k == t.space_id else self.run + 1
-        self.n += 1
-        self._probs, self._split, self._motif_weight = self._predict()
 
 
 def with_layout(params: TypistParams, layout: str) -> TypistParams:
