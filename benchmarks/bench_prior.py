@@ -5,11 +5,12 @@ validation ever drew. Side by side in one run:
 
 1. From the first key, nothing recorded: what `keytui play` plays on the shipped prior (the mixture of experts
    around it, adaptive), the prior's network alone adapting (dynamic evaluation), and an adaptive n-gram that starts
-   from nothing: cumulative hit rate after 100 / 300 / 1,000 / 3,000 keys, with the simulator's exact limit over
-   the same keys (expected hit of the true next-key distribution's argmax).
+   from nothing: cumulative hit rate after 100 / 300 / 1,000 / 3,000 keys, with two limits over the same keys: the
+   simulator's oracle, which knows the hidden state (expected hit of the true next-key distribution's argmax), and
+   the keys-only limit, what reading the keys alone can reach (the exact Bayes filter's argmax, keytui/bayes.py).
 2. A player with 1,000 recorded keys fine-tuning the prior (`keytui train`'s default) against today's from-scratch
    training on 10,000 keys, and a 10,000-key fine-tune: hit rate on the 3,000 keys that follow the recording,
-   frozen and adaptive, with the n-gram fitted on the same keys and the limit.
+   frozen and adaptive, with the n-gram fitted on the same keys and both limits.
 3. The time a 10,000-key fine-tune takes (wall and CPU seconds, torch on 2 threads).
 
     python -m benchmarks.bench_prior [--keys 3000] [--random 4] [--typists 2] [--also OLD_MODEL]
@@ -26,6 +27,7 @@ import numpy as np
 import torch
 
 from benchmarks.common import DEMO_MODEL, header
+from keytui.bayes import keys_only_best_hit, keys_only_filter
 from keytui.checkpoint import load_checkpoint
 from keytui.fit import fit_and_save
 from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
@@ -34,19 +36,26 @@ from keytui.predictors import NGramPredictor, replay
 from keytui.predictors.factory import build_predictor
 from keytui.predictors.neural import NeuralPredictor
 from keytui.prior import fine_tune_config
-from keytui.simulate import PERSONAS, random_typist, simulate_with_oracle
+from keytui.simulate import PERSONAS, OracleTrace, Typist, random_typist, simulate_with_oracle
 from keytui.training import TrainConfig
 
 HELD_OUT_SEED = 7_300_000  # far from pretraining's seeds (run seed x 1,000,000 upwards) and its validation's
 CHECKPOINTS = (100, 300, 1000, 3000)
 
 
-def held_out_streams(keys: int, randoms: int) -> list[tuple[str, str, object]]:
-    """(label, layout, oracle trace) for every persona and `randoms` random typists on the layouts in turn."""
-    found = [(name, DEFAULT_LAYOUT, simulate_with_oracle(name, keys, HELD_OUT_SEED)) for name in PERSONAS]
+def held_out_streams(keys: int, randoms: int) -> list[tuple[str, str, OracleTrace, np.ndarray]]:
+    """(label, layout, oracle trace, per-key keys-only best hit) for every persona and `randoms` random typists on
+    the layouts in turn."""
+    typists: list[tuple[str, str, str | Typist, int]] = [
+        (name, DEFAULT_LAYOUT, name, HELD_OUT_SEED) for name in PERSONAS
+    ]
     for i in range(randoms):
         layout, seed = LAYOUTS[i % len(LAYOUTS)], HELD_OUT_SEED + 1 + i
-        found.append((f"random-{seed} {layout}", layout, simulate_with_oracle(random_typist(seed, layout), keys, seed)))
+        typists.append((f"random-{seed} {layout}", layout, random_typist(seed, layout), seed))
+    found = []
+    for label, layout, typist, seed in typists:
+        trace = simulate_with_oracle(typist, keys, seed)
+        found.append((label, layout, trace, keys_only_best_hit(trace, keys_only_filter(typist))))
     return found
 
 
@@ -69,10 +78,10 @@ def cumulative(hits: list[bool]) -> list[float]:
 def from_the_first_key(keys: int, randoms: int, also: Path | None) -> None:
     header(f"from the first key, nothing recorded: cumulative hit rate after {', '.join(map(str, CHECKPOINTS))} keys")
     players = {"game": game_player, "network": network_player}
-    rivals = [*players, *(["also"] if also else []), "ngram", "limit"]
+    rivals = [*players, *(["also"] if also else []), "ngram", "limit", "keys-only"]
     print(f"{'stream':28s} " + "  ".join(f"{name:>23s}" for name in rivals))
     table: dict[str, list[list[float]]] = {name: [] for name in rivals}
-    for label, layout, trace in held_out_streams(keys, randoms):
+    for label, layout, trace, keys_only in held_out_streams(keys, randoms):
         rows = {}
         for name, make in players.items():
             hits: list[bool] = []
@@ -86,14 +95,20 @@ def from_the_first_key(keys: int, randoms: int, also: Path | None) -> None:
         replay(NGramPredictor(), trace.text, hits=hits)
         rows["ngram"] = cumulative(hits)
         rows["limit"] = [trace.limit_hit_rate(0, n) for n in CHECKPOINTS if n <= len(trace.text)]
+        rows["keys-only"] = [float(keys_only[:n].mean()) for n in CHECKPOINTS if n <= len(trace.text)]
         for name in rivals:
             table[name].append(rows[name])
         print(f"{label[:28]:28s} " + "  ".join(" ".join(f"{v:5.1%}" for v in rows[n]) for n in rivals), flush=True)
     means = {name: np.mean(np.array(rows), axis=0) for name, rows in table.items()}
     print(f"{'mean':28s} " + "  ".join(" ".join(f"{v:5.1%}" for v in means[n]) for n in rivals))
-    for name in rivals[:-1]:
-        fraction = means[name] / means["limit"]
-        print(f"{name + ' / limit':28s} " + " ".join(f"{v:5.0%}" for v in fraction))
+    for limit in ("limit", "keys-only"):
+        for name in rivals[:-2]:
+            fraction = means[name] / means[limit]
+            print(f"{name + ' / ' + limit:28s} " + " ".join(f"{v:5.0%}" for v in fraction))
+    print(
+        "limit: the oracle that knows the hidden state (which replay is under way); keys-only: the exact keys-only "
+        "filter's best guess (keytui/bayes.py), scored against the oracle's distribution"
+    )
     if also:
         print(f"('also' is {also})")
 
@@ -118,20 +133,24 @@ def held_out_hit(path: Path, text: str, fitted: str, *, adaptive: bool) -> float
 def fine_tuning(typists: int, test_keys: int) -> None:
     header("fine-tuning the prior on 1,000 keys vs training from scratch on 10,000 (hit on the next keys)")
     print(
-        f"{'typist':22s} {'limit':>6s} {'ngram 10k':>10s} {'scratch 10k':>12s} {'prior 1k':>10s} {'prior 10k':>10s}"
-        f"   (frozen / adaptive)   fine-tune 10k: wall / CPU s   adaptive / limit: prior 1k, prior 10k"
+        f"{'typist':22s} {'limit':>6s} {'k-only':>7s} {'ngram 10k':>10s} {'scratch 10k':>12s} {'prior 1k':>10s}"
+        f" {'prior 10k':>10s}   (frozen / adaptive)   fine-tune 10k: wall / CPU s   adaptive / limit, / keys-only:"
+        " prior 1k, prior 10k"
     )
     torch.set_num_threads(2)
     work = Path(tempfile.mkdtemp(prefix="bench-prior-"))
     choices = [("masher", None), *((f"random-{HELD_OUT_SEED + 50 + i}", LAYOUTS[i]) for i in range(typists - 1))]
     for label, layout in choices[:typists]:
         if layout is None:
-            trace = simulate_with_oracle(label, 10_000 + test_keys, HELD_OUT_SEED + 99)
+            typist: str | Typist = label
+            trace = simulate_with_oracle(typist, 10_000 + test_keys, HELD_OUT_SEED + 99)
         else:
             seed = int(label.split("-")[1])
-            trace = simulate_with_oracle(random_typist(seed, layout), 10_000 + test_keys, seed)
+            typist = random_typist(seed, layout)
+            trace = simulate_with_oracle(typist, 10_000 + test_keys, seed)
         text, test = trace.text[:10_000], trace.text[10_000:]
         limit = trace.limit_hit_rate(10_000)
+        keys_only = float(keys_only_best_hit(trace, keys_only_filter(typist))[10_000:].mean())
         board = layout or DEFAULT_LAYOUT
         scratch, *_ = fit(text, work / f"{label}-scratch.safetensors", prior=None, layout=board)
         small, *_ = fit(text[-1000:], work / f"{label}-1k.safetensors", prior=DEMO_MODEL, layout=board)
@@ -143,10 +162,11 @@ def fine_tuning(typists: int, test_keys: int) -> None:
             frozen = held_out_hit(path, test, fitted, adaptive=False)
             adaptive = held_out_hit(path, test, fitted, adaptive=True)
             cells.append(f"{frozen:4.1%}/{adaptive:4.1%}")
-            shares.append(adaptive / limit)
+            shares.append(adaptive)
         print(
-            f"{label[:22]:22s} {limit:6.1%} {cells[0]:>10s} {cells[1]:>12s} {cells[2]:>10s} {cells[3]:>10s}"
-            f"   {wall:6.1f} / {cpu:5.1f}          {shares[1]:4.0%}, {shares[2]:4.0%}",
+            f"{label[:22]:22s} {limit:6.1%} {keys_only:7.1%} {cells[0]:>10s} {cells[1]:>12s} {cells[2]:>10s}"
+            f" {cells[3]:>10s}   {wall:6.1f} / {cpu:5.1f}          {shares[1] / limit:4.0%}, {shares[2] / limit:4.0%}"
+            f"    {shares[1] / keys_only:4.0%}, {shares[2] / keys_only:4.0%}",
             flush=True,
         )
 
