@@ -135,8 +135,8 @@ class PersonaFilter:
                 continue
             if key == " " and p_space:
                 new[hand, last, -1, -1] += w * p_space
-            for place_, end_, share in starts:
-                new[hand, last, place_, end_] += w * p_motif * share
+            for next_place, replay_end, share in starts:
+                new[hand, last, next_place, replay_end] += w * p_motif * share
             roll = p.roll if last in self._can_roll else 0.0
             alternate = p.alternate
             if plain is not None:
