@@ -157,16 +157,18 @@ def fine_tuning(typists: int, test_keys: int) -> None:
         large, wall, cpu, _ = fit(text, work / f"{label}-10k.safetensors", prior=DEMO_MODEL, layout=board)
         ngram = [replay(NGramPredictor(text, adaptive=a), test, warmup=text[-8:]).hit_rate for a in (False, True)]
         cells = [f"{ngram[0]:4.1%}/{ngram[1]:4.1%}"]
-        shares = []
+        adaptive_hits = []
         for path, fitted in ((scratch, text), (small, text[-1000:]), (large, text)):
             frozen = held_out_hit(path, test, fitted, adaptive=False)
             adaptive = held_out_hit(path, test, fitted, adaptive=True)
             cells.append(f"{frozen:4.1%}/{adaptive:4.1%}")
-            shares.append(adaptive)
+            adaptive_hits.append(adaptive)
         print(
             f"{label[:22]:22s} {limit:6.1%} {keys_only:7.1%} {cells[0]:>10s} {cells[1]:>12s} {cells[2]:>10s}"
-            f" {cells[3]:>10s}   {wall:6.1f} / {cpu:5.1f}          {shares[1] / limit:4.0%}, {shares[2] / limit:4.0%}"
-            f"    {shares[1] / keys_only:4.0%}, {shares[2] / keys_only:4.0%}",
+            f" {cells[3]:>10s}   {wall:6.1f} / {cpu:5.1f}          "
+            + ", ".join(f"{hit / limit:4.0%}" for hit in adaptive_hits[1:])
+            + "    "
+            + ", ".join(f"{hit / keys_only:4.0%}" for hit in adaptive_hits[1:]),
             flush=True,
         )
 

@@ -33,6 +33,7 @@ from keytui.simulate import (
 )
 
 COPY_LENGTHS = (2, 3, 4, 5)  # a random typist's replays: 2-5 keys, cut where the text ends
+OTHER_HAND = {"left": "right", "right": "left"}
 PRUNE = 1e-15  # hypotheses this unlikely are dropped (a replay the keys have ruled out weighs exactly 0)
 
 
@@ -99,7 +100,6 @@ class PersonaFilter:
         if key not in self.index:
             return  # not a key this persona types: no evidence
         p, out, n = self.persona, self.out, len(self.out)
-        other = {"left": "right", "right": "left"}
         can_space = bool(out) and out[-1] != " "
         p_space = p.space if can_space else 0.0
         p_motif = (p.space + p.motif - p_space) if n > 12 else 0.0
@@ -144,15 +144,15 @@ class PersonaFilter:
                 column = self.index[plain]
                 stay = roll * self._rows.rolls[last][column] if roll else 0.0
                 stay += (1 - roll) * (1 - alternate) * self._rows.pool[hand][column]
-                switch = (1 - roll) * alternate * self._rows.pool[other[hand]][column]
+                switch = (1 - roll) * alternate * self._rows.pool[OTHER_HAND[hand]][column]
                 if stay:
                     new[hand, plain, -1, -1] += w * fresh * stay
                 if switch:
-                    new[other[hand], plain, -1, -1] += w * fresh * switch
+                    new[OTHER_HAND[hand], plain, -1, -1] += w * fresh * switch
             if echo:
                 moved = out[-2] if out[-2] in self._plain else last
                 new[hand, moved, -1, -1] += w * rest * burst * echo * (roll + (1 - roll) * (1 - alternate))
-                new[other[hand], moved, -1, -1] += w * rest * burst * echo * (1 - roll) * alternate
+                new[OTHER_HAND[hand], moved, -1, -1] += w * rest * burst * echo * (1 - roll) * alternate
         total = sum(new.values())
         if total > 0:
             self.belief = {state: w / total for state, w in new.items() if w / total > PRUNE}
