@@ -220,3 +220,54 @@ def test_the_recent_expert_forgets_beyond_its_window():
     probs = recent.distribution()
     assert probs["b"] == pytest.approx(probs["z"] if "z" in probs else min(probs.values()))
     assert max(probs, key=probs.get) != "b"
+
+
+class Scripted(Predictor):
+    """A given distribution at each key (row t of `table` before key t)."""
+
+    def __init__(self, keys, table, name):
+        super().__init__()
+        self.name, self.keys, self.table, self.position = name, list(keys), table, 0
+
+    def probs(self):
+        return self.table[self.position]
+
+    def observe(self, key):
+        self.position += 1
+
+
+def average_stream_loss(seed: int, *, average: bool) -> tuple[float, MixturePredictor]:
+    """Two experts with shapeless (Dirichlet) distributions; each key is drawn from their plain average."""
+    rng = np.random.default_rng(seed)
+    keys, n = list("abcdefgh"), 1000
+    a, b = rng.dirichlet(np.full(8, 0.3), n), rng.dirichlet(np.full(8, 0.3), n)
+    stream = [keys[rng.choice(8, p=(a[t] + b[t]) / 2)] for t in range(n)]
+    experts = [Scripted(keys, a, "a"), Scripted(keys, b, "b")]
+    mixture = MixturePredictor(experts, keys=keys, votes=False, average=average)
+    losses = []
+    for key in stream:
+        losses.append(-np.log(mixture.prob_of(key, mixture.probs())))
+        mixture.observe(key)
+    return float(np.mean(losses[200:])), mixture
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_average_input_reads_a_stream_no_product_of_experts_can(seed):
+    # A geometric mixture of two experts cannot express their plain average in general; the average input can, and
+    # the mixer learns to lean on it.
+    with_average, mixture = average_stream_loss(seed, average=True)
+    without, _ = average_stream_loss(seed, average=False)
+    assert with_average < without - 0.05
+    assert mixture.average_weight() > 0.5
+    assert set(mixture.vote_weights()) == {"a", "b"}
+
+
+def test_the_games_mixers_are_chosen_by_the_repeat_and_by_how_sure_the_recent_window_is():
+    from keytui.predictors.factory import confidence_context, mixer_contexts
+    from keytui.predictors.recent import RecentPredictor
+
+    buckets = [confidence_context(Fixed("abc", p))(None) for p in ([0.2, 0.4, 0.4], [0.5, 0.3, 0.2], [0.7, 0.2, 0.1])]
+    assert buckets == [1, 1, 2] and confidence_context(Fixed("", []))(None) == 0
+    assert confidence_context(Fixed("abcde"))(None) == 0
+    assert len(mixer_contexts({"copy": MatchPredictor(), "recent": RecentPredictor()})) == 2
+    assert mixer_contexts({"ngram": NGramPredictor()}) == []  # frozen: one mixer, as before

@@ -88,9 +88,12 @@ class MixturePredictor(Predictor):
         initial_weight: float | None = None,
         context: Context | Sequence[Context] | None = None,
         votes: bool = True,
+        average: bool = False,
     ) -> None:
         """`context`: one function choosing the weight set, or several: then each is a mixer of its own over the
-        experts, and a final mixer (one weight set) combines their outputs the same way, as in PAQ's two layers."""
+        experts, and a final mixer (one weight set) combines their outputs the same way, as in PAQ's two layers.
+        `votes`: each expert's top guess is an input of its own; `average`: so is the experts' plain average (see
+        `_inputs`)."""
         super().__init__()
         if isinstance(experts, Mapping):
             named = list(experts.items())
@@ -109,10 +112,13 @@ class MixturePredictor(Predictor):
         else:
             self.contexts = list(context) or [None]
         self.votes = votes
+        self.average = average
         start = 1.0 / len(self.experts) if initial_weight is None else initial_weight
         initial = np.full(len(self.experts), start)
         if votes:  # each expert's top guess as an input of its own, weighing nothing at first
             initial = np.concatenate([initial, np.zeros(len(self.experts))])
+        if average:  # the experts' average as one more input, weighing nothing at first
+            initial = np.append(initial, 0.0)
         self._layers = [_WeightSets(initial, learning_rate) for _ in self.contexts]
         self._final = _WeightSets(np.full(len(self.contexts), 1.0 / len(self.contexts)), learning_rate)
         # per expert: how many keys it had when mapped, and where each sits in the alphabet (None: in place)
@@ -137,8 +143,12 @@ class MixturePredictor(Predictor):
     def vote_weights(self) -> dict[str, float]:
         """The weight each expert's top guess has as a vote of its own (0 without votes)."""
         weights = self._layers[0].weights(self._context_values()[0])
-        votes = weights[len(self.experts) :] if self.votes else np.zeros(len(self.experts))
+        votes = weights[len(self.experts) : 2 * len(self.experts)] if self.votes else np.zeros(len(self.experts))
         return dict(zip(self.names, votes.tolist(), strict=True))
+
+    def average_weight(self) -> float:
+        """The weight of the experts' plain average as an input (0 without `average`)."""
+        return float(self._layers[0].weights(self._context_values()[0])[-1]) if self.average else 0.0
 
     def expert_metrics(self) -> dict[str, StreamingMetrics]:
         """Each expert's running figures on the keys this mixture has seen (scored over the common alphabet)."""
@@ -214,12 +224,20 @@ class MixturePredictor(Predictor):
     def _inputs(self, log_probs: np.ndarray) -> np.ndarray:
         """The mixer's inputs: each expert's log-probabilities and, with votes, a one-hot row for its top guess
         (in the log domain a bonus for that key, so trusting an expert's guess is not all-or-nothing with its
-        spread: a sharp expert can be followed for its guess while its probabilities are damped)."""
-        if not self.votes or log_probs.shape[1] == 0:
+        spread: a sharp expert can be followed for its guess while its probabilities are damped). With `average`,
+        one more row: the log of the experts' plain (linear) average. A geometric mixture punishes a key that any
+        trusted expert calls unlikely; the average keeps every key some expert believes in, which is what a
+        regime no expert owns (fresh keys between a masher's replays) looks like."""
+        if log_probs.shape[1] == 0:
             return log_probs
-        onehot = np.zeros_like(log_probs)
-        onehot[np.arange(len(log_probs)), log_probs.argmax(axis=1)] = 1.0
-        return np.vstack([log_probs, onehot])
+        rows = [log_probs]
+        if self.votes:
+            onehot = np.zeros_like(log_probs)
+            onehot[np.arange(len(log_probs)), log_probs.argmax(axis=1)] = 1.0
+            rows.append(onehot)
+        if self.average:
+            rows.append(np.log(np.exp(log_probs).mean(axis=0, keepdims=True)))
+        return np.vstack(rows) if len(rows) > 1 else log_probs
 
     def _expert_log_probs(self) -> np.ndarray:
         """(E, K): each expert's log-probability of every key of the common alphabet, floored."""
