@@ -81,19 +81,19 @@ def from_the_first_key(keys: int, randoms: int, also: Path | None) -> None:
     rivals = [*players, *(["also"] if also else []), "ngram", "limit", "keys-only"]
     print(f"{'stream':28s} " + "  ".join(f"{name:>23s}" for name in rivals))
     table: dict[str, list[list[float]]] = {name: [] for name in rivals}
+    expected: dict[str, list[list[float]]] = {name: [] for name in rivals[:-2]}  # scored as the limits are
     for label, layout, trace, keys_only in held_out_streams(keys, randoms):
         rows = {}
-        for name, make in players.items():
-            hits: list[bool] = []
-            replay(make(DEMO_MODEL, layout), trace.text, hits=hits)
-            rows[name] = cumulative(hits)
+        made = {name: make(DEMO_MODEL, layout) for name, make in players.items()}
         if also:
-            hits = []
-            replay(game_player(also, layout), trace.text, hits=hits)
-            rows["also"] = cumulative(hits)
-        hits = []
-        replay(NGramPredictor(), trace.text, hits=hits)
-        rows["ngram"] = cumulative(hits)
+            made["also"] = game_player(also, layout)
+        made["ngram"] = NGramPredictor()
+        for name, predictor in made.items():
+            hits: list[bool] = []
+            guessed: list[str] = []
+            replay(predictor, trace.text, hits=hits, guessed=guessed)
+            rows[name] = cumulative(hits)
+            expected[name].append(cumulative(trace.expected_hits(guessed).tolist()))
         rows["limit"] = [trace.limit_hit_rate(0, n) for n in CHECKPOINTS if n <= len(trace.text)]
         rows["keys-only"] = [float(keys_only[:n].mean()) for n in CHECKPOINTS if n <= len(trace.text)]
         for name in rivals:
@@ -101,13 +101,17 @@ def from_the_first_key(keys: int, randoms: int, also: Path | None) -> None:
         print(f"{label[:28]:28s} " + "  ".join(" ".join(f"{v:5.1%}" for v in rows[n]) for n in rivals), flush=True)
     means = {name: np.mean(np.array(rows), axis=0) for name, rows in table.items()}
     print(f"{'mean':28s} " + "  ".join(" ".join(f"{v:5.1%}" for v in means[n]) for n in rivals))
+    expected_means = {name: np.mean(np.array(rows), axis=0) for name, rows in expected.items()}
+    expected_cells = "  ".join(" ".join(f"{v:5.1%}" for v in expected_means[n]) for n in expected)
+    print(f"{'mean, expected hits':28s} " + expected_cells)
     for limit in ("limit", "keys-only"):
         for name in rivals[:-2]:
-            fraction = means[name] / means[limit]
+            fraction = expected_means[name] / means[limit]
             print(f"{name + ' / ' + limit:28s} " + " ".join(f"{v:5.0%}" for v in fraction))
     print(
         "limit: the oracle that knows the hidden state (which replay is under way); keys-only: the exact keys-only "
-        "filter's best guess (keytui/bayes.py), scored against the oracle's distribution"
+        "filter's best guess (keytui/bayes.py). Fractions use expected hits: the true probability of each guess,\n"
+        "as the limits are scored (realised hits add the noise of which key was drawn)"
     )
     if also:
         print(f"('also' is {also})")
@@ -124,10 +128,13 @@ def fit(text: str, out: Path, *, prior: Path | None, layout: str) -> tuple[Path,
     return outcome.checkpoint, time.perf_counter() - wall, time.process_time() - cpu, outcome
 
 
-def held_out_hit(path: Path, text: str, fitted: str, *, adaptive: bool) -> float:
-    """The game's predictor on the model (frozen or adaptive), after reading the end of the recording."""
+def held_out_hit(path: Path, trace: OracleTrace, start: int, fitted: str, *, adaptive: bool) -> tuple[float, float]:
+    """The game's predictor on the model (frozen or adaptive), after reading the end of the recording, on the keys
+    of `trace` from `start`: realised and expected hit rate (each guess's true probability)."""
     player = build_predictor(load_checkpoint(path), adaptive=adaptive, layout=None)
-    return replay(player, text, warmup=fitted[-64:]).hit_rate
+    guessed: list[str] = []
+    metrics = replay(player, trace.text[start:], warmup=fitted[-64:], guessed=guessed)
+    return metrics.hit_rate, float(trace.expected_hits(guessed, start).mean())
 
 
 def fine_tuning(typists: int, test_keys: int) -> None:
@@ -135,7 +142,7 @@ def fine_tuning(typists: int, test_keys: int) -> None:
     print(
         f"{'typist':22s} {'limit':>6s} {'k-only':>7s} {'ngram 10k':>10s} {'scratch 10k':>12s} {'prior 1k':>10s}"
         f" {'prior 10k':>10s}   (frozen / adaptive)   fine-tune 10k: wall / CPU s   adaptive / limit, / keys-only:"
-        " prior 1k, prior 10k"
+        " prior 1k, prior 10k (expected hits)"
     )
     torch.set_num_threads(2)
     work = Path(tempfile.mkdtemp(prefix="bench-prior-"))
@@ -159,16 +166,16 @@ def fine_tuning(typists: int, test_keys: int) -> None:
         cells = [f"{ngram[0]:4.1%}/{ngram[1]:4.1%}"]
         adaptive_hits = []
         for path, fitted in ((scratch, text), (small, text[-1000:]), (large, text)):
-            frozen = held_out_hit(path, test, fitted, adaptive=False)
-            adaptive = held_out_hit(path, test, fitted, adaptive=True)
+            frozen, _ = held_out_hit(path, trace, 10_000, fitted, adaptive=False)
+            adaptive, expected = held_out_hit(path, trace, 10_000, fitted, adaptive=True)
             cells.append(f"{frozen:4.1%}/{adaptive:4.1%}")
-            adaptive_hits.append(adaptive)
+            adaptive_hits.append(expected)
         print(
             f"{label[:22]:22s} {limit:6.1%} {keys_only:7.1%} {cells[0]:>10s} {cells[1]:>12s} {cells[2]:>10s}"
             f" {cells[3]:>10s}   {wall:6.1f} / {cpu:5.1f}          "
-            + ", ".join(f"{hit / limit:4.0%}" for hit in adaptive_hits[1:])
+            + ", ".join(f"{hit / limit:5.1%}" for hit in adaptive_hits[1:])
             + "    "
-            + ", ".join(f"{hit / keys_only:4.0%}" for hit in adaptive_hits[1:]),
+            + ", ".join(f"{hit / keys_only:5.1%}" for hit in adaptive_hits[1:]),
             flush=True,
         )
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -533,6 +534,13 @@ class OracleTrace:
     def best_hit(self) -> np.ndarray:
         """Per key, the chance that guessing the oracle's most likely key hits."""
         return self.probs.max(axis=1)
+
+    def expected_hits(self, guesses: Sequence[str], start: int = 0) -> np.ndarray:
+        """Per guess (made before key `start`, `start` + 1, ...), the chance it hits under the true distribution:
+        a predictor's hit rate without the noise of which key was drawn, scored as the limits are."""
+        columns = {k: i for i, k in enumerate(self.keys)}
+        rows = self.probs[start : start + len(guesses)]
+        return np.array([row[columns[g]] if g in columns else 0.0 for row, g in zip(rows, guesses, strict=True)])
 
     def limit_hit_rate(self, start: int = 0, stop: int | None = None) -> float:
         """Expected hit rate of always guessing the oracle's argmax: the best a predictor that knew the hidden state

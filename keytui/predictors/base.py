@@ -78,10 +78,12 @@ def replay(
     metrics: StreamingMetrics | None = None,
     hits: list[bool] | None = None,
     latencies: list[float] | None = None,
+    guessed: list[str] | None = None,
 ):
     """Play `text` against `predictor`: it guesses each key before seeing it. `warmup` is observed unscored.
     `hits`, if given, receives whether each guess was right (for paired comparisons of two predictors);
-    `latencies`, the seconds from each key to the next guess (observe + top-3), for benchmarks."""
+    `latencies`, the seconds from each key to the next guess (observe + top-3), for benchmarks; `guessed`, each
+    top guess ("" where there was none), to score against a simulator's true distribution."""
     metrics = metrics or StreamingMetrics()
     for key in warmup:
         predictor.warm(key)
@@ -93,6 +95,8 @@ def replay(
             metrics.update(key, ["\x00"], 0.0)
         if hits is not None:
             hits.append(bool(guesses) and guesses[0] == key)
+        if guessed is not None:
+            guessed.append(guesses[0] if guesses else "")
         started = time.perf_counter() if latencies is not None else 0.0
         predictor.observe(key)
         guesses, probs = predictor.ranked(3)
