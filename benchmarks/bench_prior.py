@@ -13,7 +13,7 @@ validation ever drew. Side by side in one run:
    frozen and adaptive, with the n-gram fitted on the same keys and both limits.
 3. The time a 10,000-key fine-tune takes (wall and CPU seconds, torch on 2 threads).
 
-    python -m benchmarks.bench_prior [--keys 3000] [--random 4] [--typists 2] [--also OLD_MODEL]
+    python -m benchmarks.bench_prior [--keys 3000] [--random 4] [--seed 7300000] [--typists 2] [--also OLD_MODEL]
 """
 
 from __future__ import annotations
@@ -43,14 +43,14 @@ HELD_OUT_SEED = 7_300_000  # far from pretraining's seeds (run seed x 1,000,000 
 CHECKPOINTS = (100, 300, 1000, 3000)
 
 
-def held_out_streams(keys: int, randoms: int) -> list[tuple[str, str, OracleTrace, np.ndarray]]:
-    """(label, layout, oracle trace, per-key keys-only best hit) for every persona and `randoms` random typists on
-    the layouts in turn."""
-    typists: list[tuple[str, str, str | Typist, int]] = [
-        (name, DEFAULT_LAYOUT, name, HELD_OUT_SEED) for name in PERSONAS
-    ]
+def held_out_streams(
+    keys: int, randoms: int, base: int = HELD_OUT_SEED
+) -> list[tuple[str, str, OracleTrace, np.ndarray]]:
+    """(label, layout, oracle trace, per-key keys-only best hit) for every persona (seed `base`) and `randoms`
+    random typists (seeds `base` + 1, + 2, ...) on the layouts in turn."""
+    typists: list[tuple[str, str, str | Typist, int]] = [(name, DEFAULT_LAYOUT, name, base) for name in PERSONAS]
     for i in range(randoms):
-        layout, seed = LAYOUTS[i % len(LAYOUTS)], HELD_OUT_SEED + 1 + i
+        layout, seed = LAYOUTS[i % len(LAYOUTS)], base + 1 + i
         typists.append((f"random-{seed} {layout}", layout, random_typist(seed, layout), seed))
     found = []
     for label, layout, typist, seed in typists:
@@ -75,14 +75,14 @@ def cumulative(hits: list[bool]) -> list[float]:
     return [float(np.mean(hits[:n])) for n in CHECKPOINTS if n <= len(hits)]
 
 
-def from_the_first_key(keys: int, randoms: int, also: Path | None) -> None:
+def from_the_first_key(keys: int, randoms: int, also: Path | None, base: int = HELD_OUT_SEED) -> None:
     header(f"from the first key, nothing recorded: cumulative hit rate after {', '.join(map(str, CHECKPOINTS))} keys")
     players = {"game": game_player, "network": network_player}
     rivals = [*players, *(["also"] if also else []), "ngram", "limit", "keys-only"]
     print(f"{'stream':28s} " + "  ".join(f"{name:>23s}" for name in rivals))
     table: dict[str, list[list[float]]] = {name: [] for name in rivals}
     expected: dict[str, list[list[float]]] = {name: [] for name in rivals[:-2]}  # scored as the limits are
-    for label, layout, trace, keys_only in held_out_streams(keys, randoms):
+    for label, layout, trace, keys_only in held_out_streams(keys, randoms, base):
         rows = {}
         made = {name: make(DEMO_MODEL, layout) for name, make in players.items()}
         if also:
@@ -186,6 +186,7 @@ def main() -> None:
     parser.add_argument("--random", type=int, default=4, help="random typists from the first key (layouts in turn)")
     parser.add_argument("--typists", type=int, default=2, help="typists for the fine-tuning comparison (0: skip)")
     parser.add_argument("--test-keys", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=HELD_OUT_SEED, help="first seed of the from-the-first-key streams")
     parser.add_argument("--also", type=Path, help="another model to play from the first key (e.g. the old demo)")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -193,7 +194,7 @@ def main() -> None:
     meta = load_checkpoint(DEMO_MODEL).meta
     print(f"shipped model: {meta.get('kind', 'not a prior')}; {meta.get('metrics', {})}")
     if args.keys:
-        from_the_first_key(args.keys, args.random, args.also)
+        from_the_first_key(args.keys, args.random, args.also, args.seed)
     if args.typists:
         fine_tuning(args.typists, args.test_keys)
     print(f"({time.perf_counter() - started:.0f}s)")
