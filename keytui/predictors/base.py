@@ -70,6 +70,23 @@ class Predictor:
         return cache
 
 
+class MemoisedPredictor(Predictor):
+    """A predictor whose distribution is computed at most once per key: subclasses implement `_compute` and set
+    `self._probs = None` whenever what it reads changes (the mixer, the game and the scoring all ask for it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._probs: np.ndarray | None = None
+
+    def probs(self) -> np.ndarray:
+        if self._probs is None:
+            self._probs = self._compute()
+        return self._probs
+
+    def _compute(self) -> np.ndarray:
+        raise NotImplementedError
+
+
 def replay(
     predictor: Predictor,
     text: str,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from keytui.keyboard import DEFAULT_LAYOUT, KEY_RELATIONS, get_layout
-from keytui.predictors.base import Predictor
+from keytui.predictors.base import MemoisedPredictor
 
 # echo: the key before the last one (a s a s ...), whatever its place; a neighbour to the left of the last key is told
 # apart from one to its right, since rolls tend to go one way
@@ -24,7 +24,7 @@ NEIGHBOUR_LEFT = ECHO + 1
 START = len(RELATIONS)  # "no relation yet": the context before the first key
 
 
-class GeometryPredictor(Predictor):
+class GeometryPredictor(MemoisedPredictor):
     """P(next) = sum over relations r of P(r | the relation that led to the last key) * P(next | r, last key), where
     the second factor spreads r's share over the keys in relation r to the last key, by how often each was pressed.
 
@@ -56,7 +56,6 @@ class GeometryPredictor(Predictor):
         self.last: int | None = None
         self.before: int | None = None  # the key before the last one
         self.previous_relation = START
-        self._probs: np.ndarray | None = None
         for key in text:
             self._learn(key)
         self.last, self.before, self.previous_relation = None, None, START  # a game starts without context
@@ -79,11 +78,6 @@ class GeometryPredictor(Predictor):
         self._relations = grown
         self.key_counts = np.append(self.key_counts, 0.0)
         return size - 1
-
-    def probs(self) -> np.ndarray:
-        if self._probs is None:
-            self._probs = self._compute()
-        return self._probs
 
     def _compute(self) -> np.ndarray:
         spread = self.key_counts + self.key_prior

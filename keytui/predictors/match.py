@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keytui.predictors.base import Predictor
+from keytui.predictors.base import MemoisedPredictor
 
 LENGTH_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)  # a match of length L counts in the last bucket <= L
 
@@ -24,7 +24,7 @@ def _bucket(length: int) -> int:
     return bucket
 
 
-class MatchPredictor(Predictor):
+class MatchPredictor(MemoisedPredictor):
     name = "copy"
 
     def __init__(self, *, window: int = 400, max_length: int = 32, min_length: int = 1) -> None:
@@ -39,7 +39,6 @@ class MatchPredictor(Predictor):
         self._hits = self._tries * np.minimum(0.3 + 0.06 * np.arange(len(LENGTH_BUCKETS)), 0.85)
         self.predicted: str | None = None  # the key the current match says comes next
         self.length = 0  # the current match's length (0: none)
-        self._probs: np.ndarray | None = None
 
     @property
     def confidence(self) -> float:
@@ -48,11 +47,6 @@ class MatchPredictor(Predictor):
             return 0.0
         bucket = _bucket(self.length)
         return float(self._hits[bucket] / self._tries[bucket])
-
-    def probs(self) -> np.ndarray:
-        if self._probs is None:
-            self._probs = self._compute()
-        return self._probs
 
     def _compute(self) -> np.ndarray:
         size = len(self.keys)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from keytui.predictors.base import Predictor
+from keytui.predictors.base import MemoisedPredictor
 
 
-class RecentPredictor(Predictor):
+class RecentPredictor(MemoisedPredictor):
     name = "recent"
 
     def __init__(self, *, window: int = 64, max_order: int = 4) -> None:
@@ -23,12 +23,6 @@ class RecentPredictor(Predictor):
         self.window = window
         self.max_order = max_order
         self.history = ""
-        self._probs: np.ndarray | None = None
-
-    def probs(self) -> np.ndarray:
-        if self._probs is None:
-            self._probs = self._compute()
-        return self._probs
 
     def _compute(self) -> np.ndarray:
         size = len(self.keys)
