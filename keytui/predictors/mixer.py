@@ -207,7 +207,7 @@ class MixturePredictor(Predictor):
 
     def _current(self) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
         if self._step is None:
-            log_probs = self._inputs(self._expert_log_probs())
+            log_probs = self._inputs(self._expert_probs())
             contexts = self._context_values()
             if log_probs.shape[1] == 0:
                 self._step = (contexts, log_probs, np.zeros((len(self._layers), 0)), np.zeros(0))
@@ -221,13 +221,15 @@ class MixturePredictor(Predictor):
             self._step = (contexts, log_probs, layer_log_probs, mixed / mixed.sum())
         return self._step
 
-    def _inputs(self, log_probs: np.ndarray) -> np.ndarray:
-        """The mixer's inputs: each expert's log-probabilities and, with votes, a one-hot row for its top guess
-        (in the log domain a bonus for that key, so trusting an expert's guess is not all-or-nothing with its
-        spread: a sharp expert can be followed for its guess while its probabilities are damped). With `average`,
+    def _inputs(self, probs: np.ndarray) -> np.ndarray:
+        """The mixer's inputs, from the experts' floored distributions `probs` (E, K): each expert's log-probabilities
+        and, with votes, a one-hot row for its top guess (in the log domain a bonus for that key, so trusting an
+        expert's guess is not all-or-nothing with its spread: a sharp expert can be followed for its guess while its
+        probabilities are damped). With `average`,
         one more row: the log of the experts' plain (linear) average. A geometric mixture punishes a key that any
         trusted expert calls unlikely; the average keeps every key some expert believes in, which is what a
         regime no expert owns (fresh keys between a masher's replays) looks like."""
+        log_probs = np.log(probs)
         if log_probs.shape[1] == 0:
             return log_probs
         rows = [log_probs]
@@ -236,11 +238,11 @@ class MixturePredictor(Predictor):
             onehot[np.arange(len(log_probs)), log_probs.argmax(axis=1)] = 1.0
             rows.append(onehot)
         if self.average:
-            rows.append(np.log(np.exp(log_probs).mean(axis=0, keepdims=True)))
+            rows.append(np.log(probs.mean(axis=0, keepdims=True)))
         return np.vstack(rows) if len(rows) > 1 else log_probs
 
-    def _expert_log_probs(self) -> np.ndarray:
-        """(E, K): each expert's log-probability of every key of the common alphabet, floored."""
+    def _expert_probs(self) -> np.ndarray:
+        """(E, K): each expert's probability of every key of the common alphabet, floored."""
         distributions = [expert.probs() for expert in self.experts]
         for i, expert in enumerate(self.experts):
             self._sync(i, expert)
@@ -259,7 +261,7 @@ class MixturePredictor(Predictor):
                 table[i, positions[known]] = probs[: len(positions)][known]
         totals = table.sum(axis=1, keepdims=True)
         table = np.where(totals > 0, table / np.where(totals > 0, totals, 1.0), 1.0 / size)
-        return np.log((1.0 - self.floor) * table + self.floor / size)
+        return (1.0 - self.floor) * table + self.floor / size
 
     def _sync_all(self) -> None:
         for i, expert in enumerate(self.experts):
