@@ -11,7 +11,7 @@ ahead of time, from the model's own functions (so it stays right whatever input 
   output, so they fold into one matrix and one bias.
 
 `compile_stepper` returns None for the networks it does not cover (LSTM, attention); the caller then steps with
-PyTorch. Weights that change (dynamic evaluation) need a new `compile_stepper`: the folded tables are copies.
+PyTorch. Weights that change (dynamic evaluation) need `refresh()`: the folded tables are copies.
 """
 
 from __future__ import annotations
@@ -31,23 +31,46 @@ class GRUStepper:
     `state` None is the zero state, as for the PyTorch GRU."""
 
     def __init__(self, model: KeyModel) -> None:
-        rnn = model.rnn
-        self.layers = rnn.num_layers
-        self.hidden = rnn.hidden_size
+        self.model = model
+        self.layers = model.rnn.num_layers
+        self.hidden = model.rnn.hidden_size
+        self.input_table: np.ndarray  # (V, 3H): each key through the first layer's input weights
+        self.w_ih: list[np.ndarray | None]  # per layer; None for the first (folded into input_table)
+        self.b_ih: list[np.ndarray | None]
+        self.w_hh: list[np.ndarray]
+        self.b_hh: list[np.ndarray]
+        self.out_weight: np.ndarray  # (V, H)
+        self.out_bias: np.ndarray  # (V,)
+        for name, table in self._fold().items():
+            setattr(self, name, table)
+
+    def _fold(self) -> dict[str, np.ndarray | list]:
+        model, rnn, layers = self.model, self.model.rnn, range(self.layers)
         with torch.no_grad():
             ids = torch.arange(model.config.vocab_size).unsqueeze(0)
             embedded = model._embed(ids)[0]  # (V, E): every key's input, in the model's own terms
             first = embedded @ rnn.weight_ih_l0.T + rnn.bias_ih_l0  # (V, 3H)
-            self.input_table = first.numpy().astype(np.float32)
-            self.w_ih = [None] + [getattr(rnn, f"weight_ih_l{k}").numpy().copy() for k in range(1, self.layers)]
-            self.b_ih = [None] + [getattr(rnn, f"bias_ih_l{k}").numpy().copy() for k in range(1, self.layers)]
-            self.w_hh = [getattr(rnn, f"weight_hh_l{k}").numpy().copy() for k in range(self.layers)]
-            self.b_hh = [getattr(rnn, f"bias_hh_l{k}").numpy().copy() for k in range(self.layers)]
-            features = self.hidden
-            bias = model.logits(torch.zeros(features))  # (V,)
-            slopes = model.logits(torch.eye(features)) - bias  # (H, V): the output is linear in the top layer
-            self.out_weight = np.ascontiguousarray(slopes.T.numpy(), dtype=np.float32)  # (V, H)
-            self.out_bias = bias.numpy().astype(np.float32)
+            bias = model.logits(torch.zeros(self.hidden))  # (V,)
+            slopes = model.logits(torch.eye(self.hidden)) - bias  # (H, V): the output is linear in the top layer
+            return {
+                "input_table": first.numpy().astype(np.float32),
+                "w_ih": [None] + [getattr(rnn, f"weight_ih_l{k}").numpy().copy() for k in layers[1:]],
+                "b_ih": [None] + [getattr(rnn, f"bias_ih_l{k}").numpy().copy() for k in layers[1:]],
+                "w_hh": [getattr(rnn, f"weight_hh_l{k}").numpy().copy() for k in layers],
+                "b_hh": [getattr(rnn, f"bias_hh_l{k}").numpy().copy() for k in layers],
+                "out_weight": np.ascontiguousarray(slopes.T.numpy(), dtype=np.float32),
+                "out_bias": bias.numpy().astype(np.float32),
+            }
+
+    def refresh(self) -> None:
+        """Fold the model's weights again after they changed (dynamic evaluation), into the same arrays: nothing is
+        reallocated every few keys, and the step right after reads memory it has already touched (it measured
+        about 0.1 ms faster than with new arrays)."""
+        for name, new in self._fold().items():
+            mine = getattr(self, name)
+            for target, source in zip(mine, new, strict=True) if isinstance(new, list) else [(mine, new)]:
+                if source is not None:
+                    np.copyto(target, source)
 
     def step(self, key_id: int, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         H = self.hidden

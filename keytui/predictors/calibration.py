@@ -13,16 +13,28 @@ so far that another key overtakes it: the guess shown never changes, only the co
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from keytui.predictors.base import Predictor
 
 KNOTS = np.linspace(-6.0, 6.0, 25)  # logit of the top probability, from 0.25% to 99.75%
+KNOT_SPACING = float(KNOTS[1] - KNOTS[0])
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
+    return math.log(p / (1 - p))
+
+
+def _knot_position(p: float) -> tuple[int, float]:
+    """The knot at or below the logit of `p`, and how far (0..1) towards the next one it lies (np.interp's
+    arithmetic on the evenly spaced knots, without its per-call cost on the guess path)."""
+    position = (_logit(p) - KNOTS[0]) / KNOT_SPACING
+    position = min(max(position, 0.0), len(KNOTS) - 1.0)
+    low = int(min(position, len(KNOTS) - 2))
+    return low, position - low
 
 
 class CalibratedPredictor(Predictor):
@@ -51,9 +63,7 @@ class CalibratedPredictor(Predictor):
 
     def confidence_map(self, p: float) -> float:
         """The calibrated probability for a top guess the inner predictor gives `p`."""
-        position = np.interp(_logit(p), KNOTS, np.arange(len(KNOTS)))
-        low = int(min(position, len(KNOTS) - 2))
-        share = position - low
+        low, share = _knot_position(p)
         return float((1 - share) * self.table[low] + share * self.table[low + 1])
 
     def _current(self):
@@ -64,9 +74,7 @@ class CalibratedPredictor(Predictor):
                 return self._step
             top = int(np.argmax(raw))
             p = float(raw[top])
-            position = float(np.interp(_logit(p), KNOTS, np.arange(len(KNOTS))))
-            low = int(min(position, len(KNOTS) - 2))
-            share = position - low
+            low, share = _knot_position(p)
             calibrated = (1 - share) * self.table[low] + share * self.table[low + 1]
             out = raw
             if len(raw) > 1 and p < 1.0:

@@ -93,7 +93,7 @@ class GeometryPredictor(MemoisedPredictor):
         )
         follow = self.follow_counts[self.previous_relation]
         chance = (follow + self.prior_strength * overall) / (follow.sum() + self.prior_strength)
-        chance = np.where(size > 0, chance, 0.0)
+        chance *= size > 0  # relations no key stands in to the last one
         chance /= chance.sum()
         probs = chance[classes] * spread / mass[classes]
         return probs / probs.sum()

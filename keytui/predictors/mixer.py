@@ -121,8 +121,8 @@ class MixturePredictor(Predictor):
             initial = np.append(initial, 0.0)
         self._layers = [_WeightSets(initial, learning_rate) for _ in self.contexts]
         self._final = _WeightSets(np.full(len(self.contexts), 1.0 / len(self.contexts)), learning_rate)
-        # per expert: how many keys it had when mapped, and where each sits in the alphabet (None: in place)
-        self._maps: list[tuple[int, np.ndarray | None]] = [(-1, None)] * len(self.experts)
+        # per expert: how many keys it had when mapped, and which of its keys go where in the alphabet (None: in place)
+        self._maps: list[tuple[int, tuple[np.ndarray, np.ndarray] | None]] = [(-1, None)] * len(self.experts)
         self._metrics = {name: StreamingMetrics() for name in self.names}
         self._unscored: tuple[str, int | None, np.ndarray] | None = None  # the last key, for the experts' figures
         self.seen = 0
@@ -229,17 +229,18 @@ class MixturePredictor(Predictor):
         one more row: the log of the experts' plain (linear) average. A geometric mixture punishes a key that any
         trusted expert calls unlikely; the average keeps every key some expert believes in, which is what a
         regime no expert owns (fresh keys between a masher's replays) looks like."""
-        log_probs = np.log(probs)
-        if log_probs.shape[1] == 0:
-            return log_probs
-        rows = [log_probs]
+        count, size = probs.shape
+        if size == 0:
+            return np.log(probs)
+        inputs = np.empty((count * (1 + self.votes) + self.average, size))  # one array, filled row block by block
+        log_probs = np.log(probs, out=inputs[:count])
         if self.votes:
-            onehot = np.zeros_like(log_probs)
-            onehot[np.arange(len(log_probs)), log_probs.argmax(axis=1)] = 1.0
-            rows.append(onehot)
+            votes = inputs[count : 2 * count]
+            votes.fill(0.0)
+            votes[np.arange(count), log_probs.argmax(axis=1)] = 1.0
         if self.average:
-            rows.append(np.log(probs.mean(axis=0, keepdims=True)))
-        return np.vstack(rows) if len(rows) > 1 else log_probs
+            np.log(probs.sum(axis=0) * (1.0 / count), out=inputs[-1])
+        return inputs
 
     def _expert_probs(self) -> np.ndarray:
         """(E, K): each expert's probability of every key of the common alphabet, floored."""
@@ -251,17 +252,22 @@ class MixturePredictor(Predictor):
         if size == 0:
             return table
         for i, probs in enumerate(distributions):
-            _, positions = self._maps[i]
+            _, places = self._maps[i]
             if not len(probs):
                 continue
-            if positions is None:  # the expert's keys are the first keys of the alphabet, in the same order
+            if places is None:  # the expert's keys are the first keys of the alphabet, in the same order
                 table[i, : len(probs)] = probs
             else:
-                known = positions >= 0
-                table[i, positions[known]] = probs[: len(positions)][known]
-        totals = table.sum(axis=1, keepdims=True)
-        table = np.where(totals > 0, table / np.where(totals > 0, totals, 1.0), 1.0 / size)
-        return (1.0 - self.floor) * table + self.floor / size
+                sources, targets = places
+                table[i, targets] = probs[sources]
+        totals = table.sum(axis=1)
+        if totals.min() > 0:
+            table /= totals[:, None]
+        else:  # an expert with nothing to say about these keys says every key alike
+            table = np.where(totals[:, None] > 0, table / np.where(totals > 0, totals, 1.0)[:, None], 1.0 / size)
+        table *= 1.0 - self.floor
+        table += self.floor / size
+        return table
 
     def _sync_all(self) -> None:
         for i, expert in enumerate(self.experts):
@@ -279,8 +285,11 @@ class MixturePredictor(Predictor):
                     self.keys.append(key)
                     index = self._key_index()
         positions = np.array([index.get(key, -1) for key in expert.keys], dtype=np.int64)
-        identity = np.array_equal(positions, np.arange(len(positions)))
-        self._maps[i] = (len(expert.keys), None if identity else positions)
+        if np.array_equal(positions, np.arange(len(positions))):
+            self._maps[i] = (len(expert.keys), None)
+        else:  # (which of the expert's keys the alphabet has, where they go in it)
+            sources = np.flatnonzero(positions >= 0)
+            self._maps[i] = (len(expert.keys), (sources, positions[sources]))
 
     def _score_experts(self) -> None:
         if self._unscored is None:

@@ -115,6 +115,4 @@ class NeuralPredictor(Predictor):
                     param.add_(param.grad, alpha=-self.adapt_lr)
                 param.add_(trained - param, alpha=self.adapt_decay)
         if self._stepper is not None:  # the folded weights are copies: fold the new ones
-            from keytui.stepper import compile_stepper
-
-            self._stepper = compile_stepper(self.model)
+            self._stepper.refresh()

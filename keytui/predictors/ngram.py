@@ -91,7 +91,8 @@ class NGramPredictor(Predictor):
                     break  # a longer context that was never seen can't have been seen either
                 counts, total, distinct = dense
                 blended = probs * distinct
-                blended += counts[:size] if len(counts) >= size else np.pad(counts, (0, size - len(counts)))
+                known = min(len(counts), size)  # the dense vector grows with the keys it has counted
+                blended[:known] += counts[:known]
                 probs = blended / (total + distinct)
                 continue
             followers = self._followers(context)

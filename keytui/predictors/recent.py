@@ -52,8 +52,8 @@ class RecentPredictor(MemoisedPredictor):
         followed (a context followed by many different keys trusts its own counts less)."""
         if not followers:
             return lower
-        counts = np.bincount(followers, minlength=len(lower)).astype(float)
-        distinct = float(np.count_nonzero(counts))
+        counts = np.bincount(followers, minlength=len(lower))
+        distinct = np.count_nonzero(counts)
         return (counts + distinct * lower) / (len(followers) + distinct)
 
     def observe(self, key: str) -> None:
