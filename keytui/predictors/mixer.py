@@ -89,11 +89,13 @@ class MixturePredictor(Predictor):
         context: Context | Sequence[Context] | None = None,
         votes: bool = True,
         average: bool = False,
+        average_start: float = 0.0,
     ) -> None:
         """`context`: one function choosing the weight set, or several: then each is a mixer of its own over the
         experts, and a final mixer (one weight set) combines their outputs the same way, as in PAQ's two layers.
         `votes`: each expert's top guess is an input of its own; `average`: so is the experts' plain average (see
-        `_inputs`)."""
+        `_inputs`), starting at weight `average_start`, the experts then sharing the rest of 1 equally (unless
+        `initial_weight` gives each of them its own start)."""
         super().__init__()
         if isinstance(experts, Mapping):
             named = list(experts.items())
@@ -113,12 +115,13 @@ class MixturePredictor(Predictor):
             self.contexts = list(context) or [None]
         self.votes = votes
         self.average = average
-        start = 1.0 / len(self.experts) if initial_weight is None else initial_weight
+        average_start = average_start if average else 0.0
+        start = (1.0 - average_start) / len(self.experts) if initial_weight is None else initial_weight
         initial = np.full(len(self.experts), start)
         if votes:  # each expert's top guess as an input of its own, weighing nothing at first
             initial = np.concatenate([initial, np.zeros(len(self.experts))])
-        if average:  # the experts' average as one more input, weighing nothing at first
-            initial = np.append(initial, 0.0)
+        if average:  # the experts' average as one more input
+            initial = np.append(initial, average_start)
         self._layers = [_WeightSets(initial, learning_rate) for _ in self.contexts]
         self._final = _WeightSets(np.full(len(self.contexts), 1.0 / len(self.contexts)), learning_rate)
         # per expert: how many keys it had when mapped, and which of its keys go where in the alphabet (None: in place)
