@@ -82,7 +82,9 @@ def from_the_first_key(keys: int, randoms: int, also: Path | None, base: int = H
     print(f"{'stream':28s} " + "  ".join(f"{name:>23s}" for name in rivals))
     table: dict[str, list[list[float]]] = {name: [] for name in rivals}
     expected: dict[str, list[list[float]]] = {name: [] for name in rivals[:-2]}  # scored as the limits are
+    labels = []
     for label, layout, trace, keys_only in held_out_streams(keys, randoms, base):
+        labels.append(label)
         rows = {}
         made = {name: make(DEMO_MODEL, layout) for name, make in players.items()}
         if also:
@@ -108,6 +110,17 @@ def from_the_first_key(keys: int, randoms: int, also: Path | None, base: int = H
         for name in rivals[:-2]:
             fraction = expected_means[name] / means[limit]
             print(f"{name + ' / ' + limit:28s} " + " ".join(f"{v:5.0%}" for v in fraction))
+    game, ngram = np.array(expected["game"]), np.array(expected["ngram"])  # (streams, checkpoints)
+    above = " ".join(f"{int(n):5d}" for n in (game > ngram).sum(axis=0))
+    print(f"{'game above ngram, streams':28s} {above}   (of {len(game)}, expected hits)")
+    for label, g, n in zip(labels, game, ngram, strict=True):
+        if (g <= n).any():
+            print(
+                f"  not above: {label[:26]:26s} game "
+                + " ".join(f"{v:5.1%}" for v in g)
+                + "  ngram "
+                + " ".join(f"{v:5.1%}" for v in n)
+            )
     print(
         "limit: the oracle that knows the hidden state (which replay is under way); keys-only: the exact keys-only "
         "filter's best guess (keytui/bayes.py). Fractions use expected hits: the true probability of each guess,\n"
