@@ -70,7 +70,7 @@ def eval_players(args) -> int:
         print(json.dumps(report))
         return 0
     print(f"{report['players']} players, {report['n']} presses of {source.keys!r}, played one after another")
-    from keytui.cli import print_score_table
+    from keytui.cli_format import print_score_table
 
     rows = {
         "oracle (this machine)": report["model"],
