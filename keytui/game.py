@@ -266,10 +266,11 @@ class GameSession:
                 board.baseline.update(key, baseline_top or ["\x00"], baseline_p)
         started = time.perf_counter()
         self.predictor.observe(key)
-        self.baseline.observe(key)
         self.guess = self._make_guess()
+        # to the machine's next guess; its deferred learning and the n-gram rival shown beside it are not in it
+        self.latencies.append(time.perf_counter() - started)
+        self.baseline.observe(key)
         self._baseline_guess = self.baseline.guess(3)  # its top 3, so its top-3 hit rate is measured
-        self.latencies.append(time.perf_counter() - started)  # to the next guess; deferred learning is not in it
         hit = bool(guess.top) and guess.top[0] == key
         round_over = not dodge and self.round.n >= self.round_size
         result = KeyResult(
