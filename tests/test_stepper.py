@@ -68,3 +68,19 @@ def test_adaptive_predictor_learns_the_same_with_and_without_the_stepper():
         slow.settle()
     trained = next(model.parameters()).detach()
     assert not torch.allclose(next(fast.model.parameters()).detach(), trained)  # it did learn
+
+
+def test_a_step_prepared_before_its_key_is_the_same_step():
+    """`prepare` works out the recurrent half of the next step between keys; the step must not change, and a step
+    from another state than the one prepared must not use it."""
+    model, vocab = _model(arch="gru")
+    stepper = compile_stepper(model)
+    _, _, state = stepper.step(vocab.id("a"), None)
+    expected = stepper.step(vocab.id("s"), state)
+    stepper.prepare(state)
+    for got, want in zip(stepper.step(vocab.id("s"), state), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    stepper.prepare(state)
+    other = state + 0.5
+    for got, want in zip(stepper.step(vocab.id("s"), other), stepper.step(vocab.id("s"), other.copy()), strict=True):
+        np.testing.assert_array_equal(got, want)  # prepared for `state`, not for `other`: worked out afresh
