@@ -97,7 +97,8 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
     mixture.reset_expert_metrics()
     mixed = replay(mixture, played, latencies=latencies)
     experts = mixture.expert_metrics()
-    frozen = replay(build_predictor(load_checkpoint(checkpoint_path), adaptive=False), played, warmup=warmup)
+    frozen_checkpoint = load_checkpoint(checkpoint_path)
+    frozen = replay(build_predictor(frozen_checkpoint, adaptive=False), played, warmup=warmup)
     singles = {k: replay(SingleOrderNGram(fitted, k), played, warmup=warmup) for k in range(1, 6)}
     best_order = max(singles, key=lambda k: singles[k].hit_rate)
     fixed = {k: replay(SingleOrderNGram(fitted, k, learn=False), played, warmup=warmup) for k in range(1, 6)}
@@ -106,7 +107,7 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
         f"best single n-gram ({best_fixed}), frozen": fixed[best_fixed],
         "majority, frozen": replay(MajorityPredictor(fitted, adaptive=False), played),
     }
-    model_keys = load_checkpoint(checkpoint_path).fit_text
+    model_keys = frozen_checkpoint.fit_text
     if fitted and model_keys != fitted:  # `keytui train` held its own test keys out: rivals on what the model kept
         same = {k: replay(SingleOrderNGram(model_keys, k, learn=False), played, warmup=warmup) for k in range(1, 6)}
         best_same = max(same, key=lambda k: same[k].hit_rate)

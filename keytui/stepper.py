@@ -77,8 +77,11 @@ class GRUStepper:
     def prepare(self, state: np.ndarray | None) -> None:
         """Work out, before the next key arrives, the half of its step that does not depend on the key: every
         layer's recurrent term W_hh h + b_hh from `state`. `step` from that same state then uses it. (Between keys
-        the game has time to spare; the key's own step is the guess's latency.)"""
-        self._prepared = (state, self._recurrent(state))
+        the game has time to spare; the key's own step is the guess's latency.) Preparing the same state again
+        does nothing."""
+        prepared_for, recurrent = self._prepared
+        if recurrent is None or prepared_for is not state:
+            self._prepared = (state, self._recurrent(state))
 
     def _recurrent(self, state: np.ndarray | None) -> list[np.ndarray]:
         previous = np.zeros((self.layers, self.hidden), dtype=np.float32) if state is None else state
@@ -88,7 +91,7 @@ class GRUStepper:
         H = self.hidden
         previous = np.zeros((self.layers, H), dtype=np.float32) if state is None else state
         prepared_for, recurrent = self._prepared
-        if prepared_for is not state or state is None:
+        if recurrent is None or prepared_for is not state:
             recurrent = self._recurrent(state)
         self._prepared = (None, None)  # used once: the weights may change before the next step
         new_state = np.empty_like(previous)

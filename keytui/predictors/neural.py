@@ -52,7 +52,6 @@ class NeuralPredictor(Predictor):
         if adaptive:
             self._trained = [p.detach().clone() for p in model.parameters()]
         self._stepper = compile_stepper(self.model)
-        self._prepared_for = None  # the state the stepper last prepared the next step from
         self._probs = self._initial_probs()
 
     def _initial_probs(self) -> np.ndarray:
@@ -94,9 +93,8 @@ class NeuralPredictor(Predictor):
             segment, state = self._pending
             self._pending = None
             self._adapt(segment, state)
-        if self._stepper is not None and self._prepared_for is not self.state:
+        if self._stepper is not None:
             self._stepper.prepare(self.state)  # the next key's step, as far as it can go without the key
-            self._prepared_for = self.state
 
     def _adapt(self, segment: list[int], segment_state) -> None:
         """One SGD step on a segment of keys seen (each key predicting the next), then a pull towards the
