@@ -100,6 +100,22 @@ def test_simulated_players_cycle_through_every_kind_and_repeat_with_a_seed():
         simulate_players("fd", 0, 50)
 
 
+def test_exact_distributions_score_a_guess_by_its_chance_and_leave_the_presses_alone():
+    plain = simulate_players("rps", len(KINDS), 300, seed=6)
+    games = simulate_players("rps", len(KINDS), 300, seed=6, exact=True)
+    assert [g.presses for g in games] == [g.presses for g in plain]  # keeping them draws nothing more
+    for game in games:
+        assert game.exact.shape == (300, 3)
+        np.testing.assert_allclose(game.exact.sum(axis=1), 1.0)
+        np.testing.assert_allclose(game.chances(game.exact.argmax(axis=1)), game.best)  # the limit's own guesses
+    # over many presses, the chances of a fixed guess average to how often it hits
+    (game,) = simulate_players("fd", 1, 20_000, seed=7, kinds=("biased",), exact=True)
+    always_f = np.zeros(len(game.presses), dtype=int)
+    assert game.chances(always_f).mean() == pytest.approx(game.presses.count("f") / len(game.presses), abs=0.015)
+    with pytest.raises(ValueError):
+        plain[0].chances(always_f[:300])
+
+
 # ---- predictors ------------------------------------------------------------------------------------------------
 
 

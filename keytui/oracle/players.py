@@ -257,29 +257,48 @@ class SimulatedGame:
     kind: str
     presses: str
     best: np.ndarray  # before each press, the probability of the most likely next press: the limit's expected hits
+    # before each press, the player's whole next-press distribution over the keys (presses x k), when asked for
+    exact: np.ndarray | None = None
 
     def limit(self, first: int | None = None) -> float:
         """The limit's expected hit rate over the first `first` presses (all by default)."""
         best = self.best[:first]
         return float(best.mean()) if len(best) else 0.0
 
+    def chances(self, guesses: np.ndarray) -> np.ndarray:
+        """For a guesser's key index before each press, the chance that guess was right (needs `exact`): its
+        expected hits, which score a guesser on these presses with far less noise than counting its hits."""
+        if self.exact is None:
+            raise ValueError("this game kept no exact distributions: simulate it with exact=True")
+        return self.exact[np.arange(len(guesses)), guesses]
 
-def play(player: Player, keys: str, presses: int, rng: np.random.Generator) -> SimulatedGame:
-    """Let `player` press `presses` keys, recording each press and the limit's chance of guessing it."""
+
+def play(player: Player, keys: str, presses: int, rng: np.random.Generator, *, exact: bool = False) -> SimulatedGame:
+    """Let `player` press `presses` keys, recording each press and the limit's chance of guessing it (and, with
+    `exact`, the player's whole distribution before each press)."""
     out: list[str] = []
     best = np.empty(presses)
+    rows = np.empty((presses, player.k)) if exact else None
     draws = rng.random(presses)
     for i in range(presses):
         row = player.distribution()
         best[i] = row.max()
+        if rows is not None:
+            rows[i] = row / row.sum()
         key = min(int(np.searchsorted(np.cumsum(row), draws[i] * row.sum(), side="right")), player.k - 1)
         out.append(keys[key])
         player.observe(key)
-    return SimulatedGame(player.kind, "".join(out), best)
+    return SimulatedGame(player.kind, "".join(out), best, rows)
 
 
 def iter_players(
-    keys: str, players: int, presses: int, seed: int = 0, kinds: tuple[str, ...] | None = None
+    keys: str,
+    players: int,
+    presses: int,
+    seed: int = 0,
+    kinds: tuple[str, ...] | None = None,
+    *,
+    exact: bool = False,
 ) -> Iterator[SimulatedGame]:
     """`players` synthetic players, the kinds taken in turn (so every kind is there), `presses` presses each."""
     if players < 1 or presses < 1:
@@ -290,10 +309,16 @@ def iter_players(
             raise KeytuiError(f"unknown kind of player {kind!r}; choose from {', '.join(KINDS)}")
     rng = np.random.default_rng(seed)
     for i in range(players):
-        yield play(make_player(kinds[i % len(kinds)], len(keys), rng), keys, presses, rng)
+        yield play(make_player(kinds[i % len(kinds)], len(keys), rng), keys, presses, rng, exact=exact)
 
 
 def simulate_players(
-    keys: str, players: int, presses: int, seed: int = 0, kinds: tuple[str, ...] | None = None
+    keys: str,
+    players: int,
+    presses: int,
+    seed: int = 0,
+    kinds: tuple[str, ...] | None = None,
+    *,
+    exact: bool = False,
 ) -> list[SimulatedGame]:
-    return list(iter_players(keys, players, presses, seed, kinds))
+    return list(iter_players(keys, players, presses, seed, kinds, exact=exact))
