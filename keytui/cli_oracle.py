@@ -53,6 +53,19 @@ def play_keys(args, ws, *, interactive: bool) -> int:
     return 0
 
 
+def _progress_line(total: int):
+    """Where stderr is a terminal, a line that counts the presses scored; else None, so scripts and logs get only
+    the report."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(scored: int) -> None:
+        print(f"\rkeytui: scored {scored:,} of {total:,} presses ({scored / total:.0%})", end="", file=sys.stderr)
+        sys.stderr.flush()
+
+    return show
+
+
 def eval_players(args) -> int:
     from keytui.oracle.evaluation import evaluate_players
     from keytui.oracle.players_file import iter_players, scan_players
@@ -65,7 +78,12 @@ def eval_players(args) -> int:
             f"keytui: note: {source.ignored} characters that are not among the keys {source.keys!r} were ignored",
             file=sys.stderr,
         )
-    report = evaluate_players(iter_players(source), source.keys)
+    progress = _progress_line(source.presses)
+    try:
+        report = evaluate_players(iter_players(source), source.keys, progress=progress)
+    finally:
+        if progress is not None:  # the count goes, whether the report or an interruption follows
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(report))
         return 0

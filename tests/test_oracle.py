@@ -233,6 +233,14 @@ def test_eval_players_report_has_the_public_json_shape():
     assert {"n", "hit_rate"} == set(report["per_player"][0])
 
 
+def test_eval_players_reports_progress_across_players_without_changing_the_report():
+    games = [g.presses for g in simulate_players("rps", 6, 40, seed=5)]
+    heard: list[int] = []
+    report = evaluate_players(games, "rps", progress=heard.append, every=50)
+    assert heard == list(range(50, 241, 50))  # counted across players, not per line
+    assert report == evaluate_players(games, "rps")
+
+
 def test_the_ngram_baseline_is_an_order_5_oracle_of_each_player_alone():
     players = ["fd" * 30, "ff" * 30]
     report = evaluate_players(players, "fd")

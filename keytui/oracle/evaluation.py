@@ -7,7 +7,7 @@ player's most frequent key so far).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from keytui.metrics import StreamingMetrics
 from keytui.oracle.baselines import OrderOracle
@@ -15,6 +15,7 @@ from keytui.oracle.predictor import FewKeyPredictor
 from keytui.predictors.base import Predictor
 
 AARONSON_ORDER = 5
+PROGRESS_EVERY = 2_000  # presses between progress reports: about half a second of scoring
 
 
 def score_press(metrics: StreamingMetrics, predictor: Predictor, key: str) -> bool:
@@ -25,12 +26,21 @@ def score_press(metrics: StreamingMetrics, predictor: Predictor, key: str) -> bo
     return top[0] == key
 
 
-def evaluate_players(players: Iterable[str], keys: str, predictor: FewKeyPredictor | None = None) -> dict:
+def evaluate_players(
+    players: Iterable[str],
+    keys: str,
+    predictor: FewKeyPredictor | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    every: int = PROGRESS_EVERY,
+) -> dict:
     """Play every player's presses (each a string of `keys`) and report the public JSON shape of
-    `keytui eval --players --json`."""
+    `keytui eval --players --json`. `progress`, if given, hears how many presses are scored every `every`
+    presses (a file of a million presses takes minutes: the command shows it moving)."""
     predictor = predictor or FewKeyPredictor(keys)
     model, ngram, majority = StreamingMetrics(), StreamingMetrics(), StreamingMetrics()
     per_player = []
+    scored = 0
     for presses in players:
         predictor.new_player()
         oracle, frequent = OrderOracle(keys, AARONSON_ORDER), OrderOracle(keys, 0)
@@ -39,6 +49,9 @@ def evaluate_players(players: Iterable[str], keys: str, predictor: FewKeyPredict
             hits += score_press(model, predictor, key)
             score_press(ngram, oracle, key)
             score_press(majority, frequent, key)
+            scored += 1
+            if progress is not None and scored % every == 0:
+                progress(scored)
         per_player.append({"n": len(presses), "hit_rate": round(hits / len(presses), 6) if presses else 0.0})
     return {
         "players": len(per_player),
