@@ -159,16 +159,16 @@ def default_play_model(workspace) -> Path:
 
     best: tuple[str, float, Path] | None = None
     for path in workspace.list_checkpoints():
-        if path.parent == BUNDLED_DIR:
+        if path.resolve().parent == BUNDLED_DIR.resolve():  # the demo itself, or a link to it (a clone's checkpoints/)
             continue
         try:
             meta = read_metadata(path)
-        except KeytuiError:
+            corpus = meta.get("corpus", {})
+            kind = corpus.get("kind")
+            if kind is None and corpus.get("name"):  # a model from before corpus kinds: ask its corpus
+                kind = corpus_kind(workspace.corpus_path(corpus["name"], must_exist=False))
+        except KeytuiError:  # unreadable, or its corpus has a name no corpus here can have: not the player's typing
             continue
-        corpus = meta.get("corpus", {})
-        kind = corpus.get("kind")
-        if kind is None and corpus.get("name"):  # a model from before corpus kinds: ask its corpus
-            kind = corpus_kind(workspace.corpus_path(corpus["name"], must_exist=False))
         if kind != "typing" or not is_complete(meta):
             continue
         key = (str(meta.get("created", "")), path.stat().st_mtime, path)

@@ -126,6 +126,19 @@ def test_plays_default_model_is_the_latest_complete_model_of_the_players_typing(
     assert default_play_model(ws) == ws.checkpoints / "mine.safetensors"
 
 
+def test_plays_default_model_passes_over_the_demo_linked_in_and_a_model_of_an_unnameable_corpus(
+    tmp_path, tiny_checkpoint
+):
+    # A clone of the repository is a workspace whose checkpoints/demo.safetensors links to the shipped prior, and the
+    # prior's corpus is named "synthetic typists": no corpus here can have that name. `keytui play` from a fresh clone
+    # must still start on the demo, not stop on a bad corpus name.
+    ws = Workspace(tmp_path).ensure()
+    (ws.checkpoints / "demo.safetensors").symlink_to(BUNDLED_DIR / "demo.safetensors")
+    copy_model(tiny_checkpoint, ws.checkpoints / "old.safetensors", corpus={"name": "synthetic typists"},
+               created="2026-06-01T00:00:00", status="early_stop")  # fmt: skip
+    assert default_play_model(ws) == BUNDLED_DIR / "demo.safetensors"
+
+
 def test_train_twice_into_one_name_keeps_and_lists_the_previous(home, capsys, small_text):
     (home / "corpora" / "keys.txt").write_text(small_text)
     argv = ["train", "--epochs", "1", "--hidden", "8", "--layers", "1", "--embedding", "4", "--seq-len", "16",
