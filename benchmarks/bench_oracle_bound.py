@@ -25,11 +25,11 @@ import time
 
 import numpy as np
 
+from benchmarks.bench_oracle import HORIZONS, guesses_of, paired, rate
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.players import SimulatedGame, simulate_players
 from keytui.oracle.predictor import FewKeyPredictor
 
-HORIZONS = (100, 300, 1000)
 GRID = 41  # points per continuous parameter
 
 
@@ -114,15 +114,6 @@ def habit_guesses(presses: list[int], k: int, concentration: float = 0.6) -> np.
     return out
 
 
-def predictor_guesses(predictor, keys: str, presses: str) -> np.ndarray:
-    index = {key: i for i, key in enumerate(keys)}
-    out = np.empty(len(presses), dtype=np.int64)
-    for i, key in enumerate(presses):
-        out[i] = index[predictor.guess(1)[0]]
-        predictor.observe(key)
-    return out
-
-
 def run(keys: str, kind: str, players: int, presses: int, seed: int) -> None:
     k = len(keys)
     games: list[SimulatedGame] = simulate_players(keys, players, presses, seed, kinds=(kind,), exact=True)
@@ -135,21 +126,19 @@ def run(keys: str, kind: str, players: int, presses: int, seed: int) -> None:
         guesses = bayes.guesses(presses_i) if bayes else habit_guesses(presses_i, k)
         scores.setdefault("kind-aware Bayes", []).append(game.chances(guesses))
         for order in (0, 1, 3, 5):
-            chances = game.chances(predictor_guesses(OrderOracle(keys, order), keys, game.presses))
+            chances = game.chances(guesses_of(OrderOracle(keys, order), game.presses))
             scores.setdefault(f"order-{order}", []).append(chances)
         alone = FewKeyPredictor(keys)
         alone.new_player()
-        scores.setdefault("ours alone", []).append(game.chances(predictor_guesses(alone, keys, game.presses)))
+        scores.setdefault("ours alone", []).append(game.chances(guesses_of(alone, game.presses)))
         scores.setdefault("limit", []).append(game.best)
     names = list(scores)
     print(f"{kind:10s} presses " + " ".join(f"{name:>17s}" for name in names) + "   Bayes - best order")
     for horizon in (h for h in HORIZONS if h <= presses):
-        means = {name: np.array([s[:horizon].mean() for s in rows]) * 100 for name, rows in scores.items()}
-        best = max((n for n in names if n.startswith("order-")), key=lambda n: means[n].mean())
-        gap = means["kind-aware Bayes"] - means[best]
-        se = gap.std(ddof=1) / np.sqrt(len(gap))
-        cells = " ".join(f"{means[name].mean():16.2f}%" for name in names)
-        print(f"{'':10s} {horizon:7d} {cells}   {gap.mean():+.2f} ±{2 * se:.2f} pt vs {best}")
+        best = max((n for n in names if n.startswith("order-")), key=lambda n: rate(scores, n, horizon))
+        gap, margin = paired(scores, "kind-aware Bayes", best, horizon)
+        cells = " ".join(f"{rate(scores, name, horizon) * 100:16.2f}%" for name in names)
+        print(f"{'':10s} {horizon:7d} {cells}   {gap * 100:+.2f} ±{margin * 100:.2f} pt vs {best}")
 
 
 def main() -> None:
