@@ -79,6 +79,14 @@ class SingleOrderNGram(Predictor):
         self.history = (self.history + key)[-self.order :]
 
 
+def best_single_order(text: str, played: str, warmup: str, *, learn: bool = True) -> tuple[int, object]:
+    """The single-order n-gram (orders 1-5) fitted on `text` that hit `played` most often, chosen in hindsight: its
+    order and its scores."""
+    scores = {k: replay(SingleOrderNGram(text, k, learn=learn), played, warmup=warmup) for k in range(1, 6)}
+    best = max(scores, key=lambda k: scores[k].hit_rate)
+    return best, scores[best]
+
+
 def row(name: str, metrics, note: str = "") -> None:
     print(
         f"  {name:22s} hit {metrics.hit_rate:6.1%}  top-3 {metrics.top3_hit_rate:6.1%}  bits/key "
@@ -99,22 +107,19 @@ def compare(label: str, checkpoint_path: Path, fitted: str, played: str) -> dict
     experts = mixture.expert_metrics()
     frozen_checkpoint = load_checkpoint(checkpoint_path)
     frozen = replay(build_predictor(frozen_checkpoint, adaptive=False), played, warmup=warmup)
-    singles = {k: replay(SingleOrderNGram(fitted, k), played, warmup=warmup) for k in range(1, 6)}
-    best_order = max(singles, key=lambda k: singles[k].hit_rate)
-    fixed = {k: replay(SingleOrderNGram(fitted, k, learn=False), played, warmup=warmup) for k in range(1, 6)}
-    best_fixed = max(fixed, key=lambda k: fixed[k].hit_rate)
+    best_order, best_single = best_single_order(fitted, played, warmup)
+    best_fixed, best_fixed_single = best_single_order(fitted, played, warmup, learn=False)
     frozen_rivals = {
-        f"best single n-gram ({best_fixed}), frozen": fixed[best_fixed],
+        f"best single n-gram ({best_fixed}), frozen": best_fixed_single,
         "majority, frozen": replay(MajorityPredictor(fitted, adaptive=False), played),
     }
     model_keys = frozen_checkpoint.fit_text
     if fitted and model_keys != fitted:  # `keytui train` held its own test keys out: rivals on what the model kept
-        same = {k: replay(SingleOrderNGram(model_keys, k, learn=False), played, warmup=warmup) for k in range(1, 6)}
-        best_same = max(same, key=lambda k: same[k].hit_rate)
-        frozen_rivals[f"same keys: single ({best_same}), frozen"] = same[best_same]
+        best_same, same_single = best_single_order(model_keys, played, warmup, learn=False)
+        frozen_rivals[f"same keys: single ({best_same}), frozen"] = same_single
         frozen_rivals["same keys: majority, frozen"] = replay(MajorityPredictor(model_keys, adaptive=False), played)
     rivals = {
-        f"best single n-gram ({best_order})": singles[best_order],
+        f"best single n-gram ({best_order})": best_single,
         "n-gram from nothing": replay(NGramPredictor(), played),
         "majority": replay(MajorityPredictor(fitted), played),
     }
