@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     header(f"start-up, median of {args.runs} runs")
-    help_times = timed([sys.executable, "-m", "keytui.cli", "--help"], args.runs)
+    help_times = timed([sys.executable, "-m", "keytui", "--help"], args.runs)
     torch_times = timed([sys.executable, "-c", "import torch"], args.runs)
     python_times = timed([sys.executable, "-c", "pass"], args.runs)
     h, t, p = (statistics.median(x) for x in (help_times, torch_times, python_times))

@@ -20,7 +20,7 @@ import time
 import torch
 
 from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, header, peak_rss_mib, percentile
-from keytui.checkpoint import load_checkpoint
+from keytui.model.checkpoint import load_checkpoint
 from keytui.predictors import NeuralPredictor, NGramPredictor
 from keytui.predictors.factory import build_predictor
 
@@ -44,12 +44,12 @@ def time_guesses(predictor, keys: str) -> list[float]:
 
 
 def time_in_the_app(keys: str, model: str) -> list[float]:
-    """The game's own timing of each guess (keytui/game.py), with the play screen redrawing between keys."""
+    """The game's own timing of each guess (keytui/game/session.py), with the play screen redrawing between keys."""
     import asyncio
     import tempfile
     from pathlib import Path
 
-    from keytui.paths import Workspace
+    from keytui.data.paths import Workspace
     from keytui.tui.app import create_app
 
     async def play() -> list[float]:

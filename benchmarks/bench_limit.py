@@ -1,10 +1,10 @@
 """Fraction of the limit: each simple predictor's hit rate as a share of the best any predictor could do.
 
 Streams: held-out seeds of every original persona and of random typists on every layout (SYNTHETIC typists, see
-keytui/simulate.py), 3,000 keys each. The limit is the simulator's exact oracle: the expected hit rate of always
+synthetic/simulate.py), 3,000 keys each. The limit is the simulator's exact oracle: the expected hit rate of always
 guessing the most likely key of the true next-key distribution given the typist's hidden state, and that
 distribution's entropy (bits/key). That limit knows the hidden state (which replay is under way); the keys-only
-limit is the expected hit of the exact keys-only Bayes filter (keytui/bayes.py), what reading the keys alone can
+limit is the expected hit of the exact keys-only Bayes filter (synthetic/bayes.py), what reading the keys alone can
 reach. Every predictor starts from nothing and learns from the keys it is shown, as in a first game.
 
     python -m benchmarks.bench_limit [--keys 3000] [--random 6]
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.common import header
-from keytui.bayes import BayesFilter, PersonaFilter, keys_only_filter
-from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
+from keytui.data.keyboard import DEFAULT_LAYOUT, LAYOUTS
 from keytui.predictors import GeometryPredictor, MajorityPredictor, NGramPredictor, Predictor, replay
-from keytui.simulate import PERSONAS, OracleTrace, Typist, random_typist, simulate, simulate_with_oracle
+from keytui.synthetic.bayes import BayesFilter, PersonaFilter, keys_only_filter
+from keytui.synthetic.simulate import PERSONAS, OracleTrace, Typist, random_typist, simulate, simulate_with_oracle
 
 HELD_OUT_SEED = 9_001  # seeds nothing in the repository trains or tunes on
 SINGLE_ORDERS = (1, 2, 3, 4)

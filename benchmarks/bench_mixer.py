@@ -33,14 +33,14 @@ import numpy as np
 import torch
 
 from benchmarks.common import DEMO_MODEL, LICENCE, header, percentile
-from keytui.checkpoint import load_checkpoint
-from keytui.corpus import read_corpus
-from keytui.fit import fit_and_save
+from keytui.data.corpus import read_corpus
+from keytui.game.fit import fit_and_save
+from keytui.model.checkpoint import load_checkpoint
+from keytui.model.prior import fine_tune_config
+from keytui.model.training import split_text
 from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.predictors.factory import build_predictor
-from keytui.prior import fine_tune_config
-from keytui.simulate import simulate
-from keytui.training import split_text
+from keytui.synthetic.simulate import simulate
 
 SECOND_TEXT = LICENCE.parent / "GFDL-1.3"  # a second real text, another licence on every Debian machine
 

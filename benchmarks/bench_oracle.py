@@ -209,7 +209,7 @@ def eval_wall_time(keys: str, seed: int) -> None:
         path.write_text("".join(game.presses + "\n" for game in games))
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "keytui.cli", "--home", folder, "eval", "--players", str(path), "--json"],
+            [sys.executable, "-m", "keytui", "--home", folder, "eval", "--players", str(path), "--json"],
             capture_output=True,
             text=True,
             cwd=ROOT,

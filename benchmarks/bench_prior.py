@@ -1,13 +1,13 @@
 """The pretrained prior: reading a new typist from the first key, and fine-tuning on few keys.
 
-All typists are SYNTHETIC (keytui/simulate.py) and held out: seeds that neither the prior's pretraining nor its
+All typists are SYNTHETIC (synthetic/simulate.py) and held out: seeds that neither the prior's pretraining nor its
 validation ever drew. Side by side in one run:
 
 1. From the first key, nothing recorded: what `keytui play` plays on the shipped prior (the mixture of experts
    around it, adaptive), the prior's network alone adapting (dynamic evaluation), and an adaptive n-gram that starts
    from nothing: cumulative hit rate after 100 / 300 / 1,000 / 3,000 keys, with two limits over the same keys: the
    simulator's oracle, which knows the hidden state (expected hit of the true next-key distribution's argmax), and
-   the keys-only limit, what reading the keys alone can reach (the exact Bayes filter's argmax, keytui/bayes.py).
+   the keys-only limit, what reading the keys alone can reach (the exact Bayes filter's argmax, synthetic/bayes.py).
 2. A player with 1,000 recorded keys fine-tuning the prior (`keytui train`'s default) against today's from-scratch
    training on 10,000 keys, and a 10,000-key fine-tune: hit rate on the 3,000 keys that follow the recording,
    frozen and adaptive, with the n-gram fitted on the same keys and both limits.
@@ -27,17 +27,17 @@ import numpy as np
 import torch
 
 from benchmarks.common import DEMO_MODEL, header
-from keytui.bayes import keys_only_best_hit, keys_only_filter
-from keytui.checkpoint import load_checkpoint
-from keytui.fit import fit_and_save
-from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS
-from keytui.models import use_layout
+from keytui.data.keyboard import DEFAULT_LAYOUT, LAYOUTS
+from keytui.game.fit import fit_and_save
+from keytui.model.checkpoint import load_checkpoint
+from keytui.model.models import use_layout
+from keytui.model.prior import fine_tune_config
+from keytui.model.training import TrainConfig
 from keytui.predictors import NGramPredictor, replay
 from keytui.predictors.factory import build_predictor
 from keytui.predictors.neural import NeuralPredictor
-from keytui.prior import fine_tune_config
-from keytui.simulate import PERSONAS, OracleTrace, Typist, random_typist, simulate_with_oracle
-from keytui.training import TrainConfig
+from keytui.synthetic.bayes import keys_only_best_hit, keys_only_filter
+from keytui.synthetic.simulate import PERSONAS, OracleTrace, Typist, random_typist, simulate_with_oracle
 
 HELD_OUT_SEED = 7_300_000  # far from pretraining's seeds (run seed x 1,000,000 upwards) and its validation's
 CHECKPOINTS = (100, 300, 1000, 3000)
@@ -123,7 +123,7 @@ def from_the_first_key(keys: int, randoms: int, also: Path | None, base: int = H
             )
     print(
         "limit: the oracle that knows the hidden state (which replay is under way); keys-only: the exact keys-only "
-        "filter's best guess (keytui/bayes.py). Fractions use expected hits: the true probability of each guess,\n"
+        "filter's best guess (synthetic/bayes.py). Fractions use expected hits: the true probability of each guess,\n"
         "as the limits are scored (realised hits add the noise of which key was drawn)"
     )
     if also:

@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 from benchmarks.common import DEMO_CORPUS, DEMO_MODEL, LICENCE, header, peak_rss_mib, percentile
-from keytui.checkpoint import load_checkpoint
-from keytui.corpus import read_corpus
-from keytui.fit import fit_and_save
+from keytui.data.corpus import read_corpus
+from keytui.game.fit import fit_and_save
+from keytui.model.checkpoint import load_checkpoint
+from keytui.model.training import TrainConfig, split_text
 from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, replay
 from keytui.predictors.factory import build_predictor
-from keytui.training import TrainConfig, split_text
 
 
 def compare(label: str, checkpoint_path: Path, text: str) -> None:

@@ -21,16 +21,16 @@ from pathlib import Path
 import torch
 
 from benchmarks.common import DEMO_MODEL, header, peak_rss_mib, percentile
-from keytui.checkpoint import load_checkpoint
-from keytui.corpus import CorpusWriter, read_corpus
-from keytui.game import GameSession
-from keytui.models import ModelConfig
+from keytui.data.corpus import CorpusWriter, read_corpus
+from keytui.data.stats import corpus_stats
+from keytui.data.vocab import Vocab
+from keytui.game.session import GameSession
+from keytui.model.checkpoint import load_checkpoint
+from keytui.model.models import ModelConfig
+from keytui.model.training import BatchDone, TrainConfig, Trainer, split_text
 from keytui.predictors import NGramPredictor
 from keytui.predictors.factory import build_predictor
-from keytui.simulate import simulate
-from keytui.stats import corpus_stats
-from keytui.training import BatchDone, TrainConfig, Trainer, split_text
-from keytui.vocab import Vocab
+from keytui.synthetic.simulate import simulate
 
 WINDOW = 2000  # keys timed at the start and at the end
 REPORT_EVERY = 10_000  # the game prints its latest window this often

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 
 from benchmarks.common import DEMO_CORPUS, header, peak_rss_mib
-from keytui.models import ModelConfig
-from keytui.training import REFERENCE_MODEL, REFERENCE_TRAINING, EpochDone, TrainConfig, Trainer, split_text
-from keytui.vocab import Vocab
+from keytui.data.vocab import Vocab
+from keytui.model.models import ModelConfig
+from keytui.model.training import REFERENCE_MODEL, REFERENCE_TRAINING, EpochDone, TrainConfig, Trainer, split_text
 
 
 def train(label: str, text: str, model_settings: dict, config: TrainConfig):

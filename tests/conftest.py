@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from keytui.paths import Workspace
-from keytui.simulate import simulate
+from keytui.data.paths import Workspace
+from keytui.synthetic.simulate import simulate
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +47,8 @@ TINY_MODEL = {"hidden_size": 24, "num_layers": 1, "embedding_dim": 8, "dropout":
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory, small_text):
     """A small model trained once for the whole test session."""
-    from keytui.fit import fit_and_save
-    from keytui.training import TrainConfig
+    from keytui.game.fit import fit_and_save
+    from keytui.model.training import TrainConfig
 
     path = tmp_path_factory.mktemp("ckpt") / "tiny.safetensors"
     fit_and_save(

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from keytui.metrics import StreamingMetrics, expected_calibration_error
+from keytui.data.metrics import StreamingMetrics, expected_calibration_error
 from keytui.predictors import Predictor, replay
 from keytui.predictors.calibration import CalibratedPredictor
 

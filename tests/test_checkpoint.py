@@ -5,10 +5,10 @@ import struct
 import pytest
 import torch
 
-from keytui.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.models import KeyModel, ModelConfig
-from keytui.vocab import Vocab
+from keytui.model.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+from keytui.model.models import KeyModel, ModelConfig
 
 
 def _model_and_vocab():

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from keytui.checkpoint import WEIGHTS_HASH, load_checkpoint, read_metadata, save_checkpoint, verify_checkpoint
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.models import KeyModel, ModelConfig
-from keytui.vocab import Vocab
+from keytui.model.checkpoint import WEIGHTS_HASH, load_checkpoint, read_metadata, save_checkpoint, verify_checkpoint
+from keytui.model.models import KeyModel, ModelConfig
 
 SECONDS_PER_LOAD = 10
 
@@ -186,7 +186,7 @@ def test_a_checkpoint_saved_before_checksums_still_loads(good, tmp_path):
 
 
 def test_list_shows_a_broken_model_as_broken(good, tmp_path, capsys):
-    from keytui.cli import main
+    from keytui.cli.main import main
 
     for folder in ("corpora", "checkpoints"):
         (tmp_path / folder).mkdir()

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from keytui.cli import main
-from keytui.training import split_text
+from keytui.cli.main import main
+from keytui.model.training import split_text
 
 from .conftest import TINY_MODEL
 
@@ -157,7 +157,7 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(home, capsys, argv, setup, me
 
 def test_help_does_not_import_torch_or_textual():
     code = (
-        "import sys; from keytui.cli import build_parser\n"
+        "import sys; from keytui.cli.main import build_parser\n"
         "try:\n    build_parser().parse_args(['--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('torch', 'textual', 'numpy') if m in sys.modules))"
     )
@@ -166,7 +166,7 @@ def test_help_does_not_import_torch_or_textual():
 
 
 def test_the_installed_command_runs():
-    result = subprocess.run([sys.executable, "-m", "keytui.cli", "--version"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "keytui", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("keytui ")
 
 
@@ -189,7 +189,7 @@ def test_usage_mistakes_are_one_line(capsys, argv):
 
 
 def test_an_unwritable_workspace_is_one_line(capsys, monkeypatch, tmp_path):
-    from keytui.paths import Workspace
+    from keytui.data.paths import Workspace
 
     def refuse(self):
         raise PermissionError(13, "Permission denied", str(self.corpora))
@@ -220,10 +220,10 @@ def test_small_cli_things(home, capsys, monkeypatch):
 
     with monkeypatch.context() as patch:
         patch.setattr("builtins.print", closed_pipe)
-        patch.setattr("keytui.cli._silence_stdout", lambda: None)
+        patch.setattr("keytui.cli.main._silence_stdout", lambda: None)
         assert main(["list"]) == 0
     assert capsys.readouterr().err == ""
-    from keytui.simulate import simulate
+    from keytui.synthetic.simulate import simulate
 
     (home / "corpora" / "few.txt").write_text(simulate("chaotic", 300, seed=1))
     out = run(capsys, "stats", "few")[1]

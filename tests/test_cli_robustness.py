@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from keytui.cli import main
-from keytui.corpus import CorpusWriter
-from keytui.paths import Workspace
+from keytui.cli.main import main
+from keytui.data.corpus import CorpusWriter
+from keytui.data.paths import Workspace
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen
 
@@ -20,7 +20,7 @@ def test_a_closed_pipe_ends_quietly_with_status_0(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "KEYTUI_HOME": str(tmp_path)}
     for command in (["stats", "demo"], ["list"]):
         process = subprocess.Popen(
-            [sys.executable, "-m", "keytui.cli", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+            [sys.executable, "-m", "keytui", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
         )
         process.stdout.close()  # like `| head` that has read all it wanted before keytui writes
         err = process.stderr.read()
@@ -61,9 +61,9 @@ def test_stale_temporaries_are_cleaned_when_keytui_starts(tmp_path):
 
 
 def test_eval_reports_progress_and_scores_as_one_replay(monkeypatch):
-    from keytui import evaluation
-    from keytui.checkpoint import load_checkpoint
-    from keytui.simulate import simulate
+    from keytui.game import evaluation
+    from keytui.model.checkpoint import load_checkpoint
+    from keytui.synthetic.simulate import simulate
 
     checkpoint = load_checkpoint(Workspace(Path("/nonexistent")).checkpoint_path("demo"))
     text = simulate("masher", 350, seed=4)

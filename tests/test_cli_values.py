@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keytui import cli, models
-from keytui.cli import build_parser, main
+from keytui.cli import common as cli
+from keytui.cli.main import build_parser, main
+from keytui.model import models
 
 BAD = [
     ("train", "--lr", "1e308"),

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from keytui.corpus import CorpusWriter, import_text, is_recordable_key, read_corpus
+from keytui.data.corpus import CorpusWriter, import_text, is_recordable_key, read_corpus
 from keytui.errors import KeytuiError
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from keytui.cli import main
-from keytui.corpus_meta import (
+from keytui.cli.main import main
+from keytui.data.corpus_meta import (
     check_typing_target,
     meta_path,
     read_layout,
@@ -16,8 +16,8 @@ from keytui.corpus_meta import (
     update_meta,
     write_meta,
 )
+from keytui.data.paths import BUNDLED_DIR
 from keytui.errors import KeytuiError
-from keytui.paths import BUNDLED_DIR
 
 from .test_cli import run
 
@@ -99,7 +99,7 @@ def test_checkpoint_records_its_corpus_kind(home, capsys, small_text):
         "--seq-len", "16", "--no-memory", "--from-scratch", "--headless",
     )  # fmt: skip
     assert code == 0, out
-    from keytui.checkpoint import read_metadata
+    from keytui.model.checkpoint import read_metadata
 
     assert read_metadata(home / "checkpoints" / "small.safetensors")["corpus"]["kind"] == "synthetic"
     assert main(["--home", str(home), "list"]) == 0

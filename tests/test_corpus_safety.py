@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keytui.corpus import TIMES_SUFFIX, CorpusWriter, decode_text, import_text, partial_tail, read_corpus
+from keytui.data.corpus import TIMES_SUFFIX, CorpusWriter, decode_text, import_text, partial_tail, read_corpus
+from keytui.data.files import clean_stale_temporaries, read_regular_file
 from keytui.errors import KeytuiError
-from keytui.files import clean_stale_temporaries, read_regular_file
 
 KEYS = "aé中🙂[/"  # one, two, three and four bytes
 
@@ -225,7 +225,7 @@ def test_stale_temporaries_are_removed_only_when_their_process_is_gone(tmp_path)
 
 @pytest.mark.parametrize("command", ["import", "simulate"])
 def test_force_replacing_a_corpus_being_recorded_is_refused(tmp_path, capsys, command):
-    from keytui.cli import main
+    from keytui.cli.main import main
 
     (tmp_path / "corpora").mkdir()
     source = tmp_path / "in.txt"

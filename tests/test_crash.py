@@ -87,7 +87,7 @@ def test_sigkill_while_recording_loses_no_key_the_screen_counted(tmp_path, seed)
     env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "xterm-256color", "KEYTUI_HOME": str(tmp_path)}
     env.pop("TEXTUAL", None)
     corpus = tmp_path / "corpora" / "crash.txt"
-    terminal = Terminal([sys.executable, "-m", "keytui.cli", "record", "--corpus", "crash", "--goal", "100000"], env)
+    terminal = Terminal([sys.executable, "-m", "keytui", "record", "--corpus", "crash", "--goal", "100000"], env)
     try:
         if not terminal.wait_for(b"Recording into", 120):
             pytest.fail(f"the record screen did not start: {terminal.screen[-600:]!r}")

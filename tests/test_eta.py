@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from keytui.eta import RunShape, remaining_seconds
-from keytui.training import EpochDone
+from keytui.model.eta import RunShape, remaining_seconds
+from keytui.model.training import EpochDone
 
 from .test_training import _trainer
 

@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from keytui.keyboard import KEY_RELATIONS, get_layout
+from keytui.data.keyboard import KEY_RELATIONS, get_layout
 from keytui.predictors import GeometryPredictor, NGramPredictor, replay
-from keytui.simulate import random_typist, simulate
+from keytui.synthetic.simulate import random_typist, simulate
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keytui.corpus import is_recordable_key
-from keytui.keystream import KeyStream
+from keytui.data.corpus import is_recordable_key
+from keytui.data.keystream import KeyStream
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def test_any_text_stream_gives_its_printable_characters(text):
 def start_headless(home: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "KEYTUI_HOME": str(home)}
     return subprocess.Popen(
-        [sys.executable, "-m", "keytui.cli", *args],
+        [sys.executable, "-m", "keytui", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

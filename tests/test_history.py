@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from keytui.control import play_random, random_keys
-from keytui.game import GameSession
-from keytui.history import History, least_predictable_yet, share_line
+from keytui.data.history import History, least_predictable_yet, share_line
+from keytui.game.control import play_random, random_keys
+from keytui.game.session import GameSession
 from keytui.predictors import MajorityPredictor, NGramPredictor
 
 from .test_cli import run

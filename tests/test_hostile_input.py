@@ -17,7 +17,7 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import OptionList
 
-from keytui.corpus import is_recordable_key
+from keytui.data.corpus import is_recordable_key
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen
 from keytui.tui.record import RecordScreen

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from keytui.insight import counting_guesses, find_habits, insight, pair_habits, quoted, text_heatmap
+from keytui.game.insight import counting_guesses, find_habits, insight, pair_habits, quoted, text_heatmap
 
 from .test_cli import run
 

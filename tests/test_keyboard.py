@@ -8,8 +8,7 @@ import string
 import numpy as np
 import pytest
 
-from keytui.errors import KeytuiError
-from keytui.keyboard import (
+from keytui.data.keyboard import (
     DEFAULT_LAYOUT,
     FEATURE_NAMES,
     FEATURE_SIZE,
@@ -19,6 +18,7 @@ from keytui.keyboard import (
     key_cap,
     layout_or_default,
 )
+from keytui.errors import KeytuiError
 
 PRINTABLE_ASCII = string.printable[:95]  # space to ~
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from keytui.checkpoint import read_metadata
-from keytui.corpus_meta import read_layout
+from keytui.data.corpus_meta import read_layout
+from keytui.model.checkpoint import read_metadata
 
 from .conftest import TINY_MODEL
 from .test_cli import run
@@ -39,7 +39,7 @@ def test_an_unknown_layout_is_a_one_line_usage_error(home, capsys):
 def test_training_copies_the_corpus_layout_and_play_follows_it(home, capsys, monkeypatch, small_text):
     (home / "corpora" / "small.txt").write_text(small_text)
     run(capsys, "record", "--headless", "--corpus", "small", stdin="", monkeypatch=monkeypatch)
-    from keytui.corpus_meta import set_layout
+    from keytui.data.corpus_meta import set_layout
 
     set_layout(home / "corpora" / "small.txt", "colemak")
     argv = ["train", "--corpus", "small", "--out", "m", "--epochs", "1", "--hidden", str(TINY_MODEL["hidden_size"])]
@@ -60,7 +60,7 @@ def test_training_copies_the_corpus_layout_and_play_follows_it(home, capsys, mon
 
 
 async def test_the_record_heatmap_draws_the_corpus_layout(home):
-    from keytui.paths import Workspace
+    from keytui.data.paths import Workspace
     from keytui.tui.app import create_app
     from keytui.tui.widgets.keyboard import KeyboardHeatmap
 
@@ -75,7 +75,7 @@ async def test_the_record_heatmap_draws_the_corpus_layout(home):
 
 
 def test_simulate_a_random_typist_on_a_layout(home, capsys):
-    from keytui.keyboard import get_layout
+    from keytui.data.keyboard import get_layout
 
     code, out, _ = run(capsys, "simulate", "--persona", "random", "--layout", "azerty", "--seed", "4", "--keys", "600")
     assert code == 0

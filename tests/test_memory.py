@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from keytui import memory as memory_module
-from keytui.checkpoint import Checkpoint, load_checkpoint
-from keytui.memory import KeyMemory, model_outputs
+from keytui.model import memory as memory_module
+from keytui.model.checkpoint import Checkpoint, load_checkpoint
+from keytui.model.memory import KeyMemory, model_outputs
 from keytui.predictors import MixturePredictor, NeuralPredictor, replay
 from keytui.predictors.factory import build_experts, memory_allowed
 from keytui.predictors.memory import MemoryPredictor
@@ -90,8 +90,8 @@ def test_the_memory_expert_mixes_its_vote_into_the_networks_guess(tiny_checkpoin
 def test_a_memory_recalls_a_string_the_network_cannot_know_and_the_mixer_trusts_it():
     """A phrase seen once in the fitted keys comes back in play: the memory expert recalls it, an untrained network
     cannot, and the mixture follows the memory."""
-    from keytui.models import KeyModel, ModelConfig
-    from keytui.vocab import Vocab
+    from keytui.data.vocab import Vocab
+    from keytui.model.models import KeyModel, ModelConfig
 
     rng = np.random.default_rng(3)
     phrase = "".join(rng.choice(list("abcdefghij"), size=40))

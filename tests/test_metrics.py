@@ -4,7 +4,7 @@ import pytest
 from scipy.stats import binom
 from sklearn.metrics import f1_score
 
-from keytui.metrics import StreamingMetrics, binomial_upper_tail, f1_from_ids
+from keytui.data.metrics import StreamingMetrics, binomial_upper_tail, f1_from_ids
 
 
 def test_streaming_f1_equals_sklearn_on_the_same_stream():

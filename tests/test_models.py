@@ -1,9 +1,9 @@
 import pytest
 import torch
 
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.models import ARCHITECTURES, KeyModel, ModelConfig
-from keytui.vocab import Vocab
+from keytui.model.models import ARCHITECTURES, KeyModel, ModelConfig
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)

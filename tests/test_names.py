@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from keytui.data.paths import Workspace, looks_like_path, validate_name
 from keytui.errors import KeytuiError
-from keytui.paths import Workspace, looks_like_path, validate_name
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from keytui.cli import main
+from keytui.cli.main import main
 from keytui.errors import KeytuiError
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.evaluation import evaluate_players
@@ -381,7 +381,7 @@ def test_the_few_key_game_needs_no_torch_or_textual_headless(tmp_path):
     path = tmp_path / "p.txt"
     path.write_text("fdfdffdd\n")
     code = (
-        "import sys, io, contextlib\nfrom keytui.cli import main\n"
+        "import sys, io, contextlib\nfrom keytui.cli.main import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['--home', {str(tmp_path)!r}, 'eval', "
         f"'--players', {str(path)!r}])\n"
         "print(sorted(m for m in ('torch', 'textual') if m in sys.modules))"
@@ -393,7 +393,7 @@ def test_the_few_key_game_needs_no_torch_or_textual_headless(tmp_path):
 def test_a_players_file_that_is_a_fifo_is_refused_without_hanging(tmp_path):
     fifo = tmp_path / "players.fifo"
     os.mkfifo(fifo)
-    command = [sys.executable, "-m", "keytui.cli", "eval", "--players", str(fifo), "--keys", "fd"]
+    command = [sys.executable, "-m", "keytui", "eval", "--players", str(fifo), "--keys", "fd"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert done.returncode == 1
     refusal = f"players file is not a regular file (a pipe, device or socket?): {fifo}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Digits, Input
 
-from keytui.history import History
+from keytui.data.history import History
 from keytui.oracle.store import GameStore
 from keytui.tui.app import create_app
 from keytui.tui.oracle import OracleKeysPrompt, OracleScreen

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from keytui.checkpoint import load_checkpoint
-from keytui.corpus import CorpusWriter
-from keytui.evaluation import evaluate_corpus
-from keytui.game import ROLLING_KEYS, GameSession, judge
-from keytui.metrics import StreamingMetrics
+from keytui.data.corpus import CorpusWriter
+from keytui.data.metrics import StreamingMetrics
+from keytui.game.evaluation import evaluate_corpus
+from keytui.game.session import ROLLING_KEYS, GameSession, judge
+from keytui.model.checkpoint import load_checkpoint
+from keytui.model.training import evaluate_stream
 from keytui.predictors import MajorityPredictor, NeuralPredictor, NGramPredictor, replay
-from keytui.training import evaluate_stream
 
 
 def test_ngram_learns_a_repeating_pattern():

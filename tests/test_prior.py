@@ -5,13 +5,13 @@ import json
 import pytest
 import torch
 
-from keytui.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+from keytui.data.vocab import UNKNOWN, Vocab
 from keytui.errors import KeytuiError
-from keytui.fit import fit_and_save
-from keytui.models import KeyModel, ModelConfig, use_layout
-from keytui.prior import PRIOR_PATH, fine_tune_config, typist_keys
-from keytui.training import TrainConfig, Trainer, split_text
-from keytui.vocab import UNKNOWN, Vocab
+from keytui.game.fit import fit_and_save
+from keytui.model.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+from keytui.model.models import KeyModel, ModelConfig, use_layout
+from keytui.model.prior import PRIOR_PATH, fine_tune_config, typist_keys
+from keytui.model.training import TrainConfig, Trainer, split_text
 
 from .conftest import TINY_MODEL
 from .test_cli import run

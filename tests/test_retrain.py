@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from keytui.checkpoint import read_metadata
-from keytui.retrain import MIN_NEW_KEYS, retrain_offer
+from keytui.game.retrain import MIN_NEW_KEYS, retrain_offer
+from keytui.model.checkpoint import read_metadata
 
 
 def test_an_offer_only_when_the_models_corpus_grew_enough(tmp_path, tiny_checkpoint, small_text):
@@ -23,9 +23,9 @@ def test_an_offer_only_when_the_models_corpus_grew_enough(tmp_path, tiny_checkpo
 
 
 def test_retraining_replaces_the_model_only_when_it_does_better(tmp_path, tiny_checkpoint, small_text, monkeypatch):
-    import keytui.versions as versions
-    from keytui.retrain import retrain
-    from keytui.training import TrainConfig
+    import keytui.game.versions as versions
+    from keytui.game.retrain import retrain
+    from keytui.model.training import TrainConfig
 
     models = tmp_path / "checkpoints"
     models.mkdir()
@@ -53,8 +53,8 @@ def test_retraining_replaces_the_model_only_when_it_does_better(tmp_path, tiny_c
 def test_a_cancelled_retraining_leaves_the_model_alone(tmp_path, tiny_checkpoint, small_text):
     import threading
 
-    from keytui.retrain import retrain
-    from keytui.training import TrainConfig
+    from keytui.game.retrain import retrain
+    from keytui.model.training import TrainConfig
 
     model = tmp_path / "small.safetensors"
     model.write_bytes(tiny_checkpoint.read_bytes())

@@ -9,9 +9,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from keytui.bayes import BayesFilter, keys_only_best_hit, keys_only_filter
-from keytui.keyboard import LAYOUTS, get_layout
-from keytui.simulate import (
+from keytui.data.keyboard import LAYOUTS, get_layout
+from keytui.synthetic.bayes import BayesFilter, keys_only_best_hit, keys_only_filter
+from keytui.synthetic.simulate import (
     PERSONAS,
     random_typist,
     simulate,

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from keytui.paths import BUNDLED_DIR, Workspace
+from keytui.data.paths import BUNDLED_DIR, Workspace
 from keytui.tui.app import create_app
 
 DEMO_MODEL = BUNDLED_DIR / "demo.safetensors"

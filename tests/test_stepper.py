@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from keytui.models import KeyModel, ModelConfig
+from keytui.data.vocab import Vocab
+from keytui.model.models import KeyModel, ModelConfig
+from keytui.model.stepper import compile_stepper
 from keytui.predictors import NeuralPredictor
-from keytui.stepper import compile_stepper
-from keytui.vocab import Vocab
 
 KEYS = "asdfjkl;AS "
 

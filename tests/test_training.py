@@ -4,11 +4,11 @@ import threading
 import pytest
 import torch
 
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.fit import fit_and_save
-from keytui.models import KeyModel, ModelConfig
-from keytui.predictors import NeuralPredictor, replay
-from keytui.training import (
+from keytui.game.fit import fit_and_save
+from keytui.model.models import KeyModel, ModelConfig
+from keytui.model.training import (
     BatchDone,
     EpochDone,
     RefitStarted,
@@ -21,7 +21,7 @@ from keytui.training import (
     split_text,
     windows,
 )
-from keytui.vocab import Vocab
+from keytui.predictors import NeuralPredictor, replay
 
 from .conftest import TINY_MODEL
 
@@ -147,7 +147,7 @@ def test_early_stopping_respects_patience(small_text):
 
 def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_text):
     """Ctrl-C (KeyboardInterrupt) after an epoch improved: the checkpoint from that epoch is on disk and loads."""
-    from keytui.checkpoint import load_checkpoint
+    from keytui.model.checkpoint import load_checkpoint
 
     path = tmp_path / "m.safetensors"
 
@@ -164,8 +164,8 @@ def test_interrupt_during_training_keeps_the_best_checkpoint(tmp_path, small_tex
 
 def test_the_checkpoint_saved_mid_training_holds_the_averaged_weights(tmp_path, small_text):
     """What a crash would leave on disk is the validated (averaged) model, not the last raw step."""
-    from keytui.checkpoint import load_checkpoint
-    from keytui.versions import candidate_path
+    from keytui.game.versions import candidate_path
+    from keytui.model.checkpoint import load_checkpoint
 
     path = tmp_path / "m.safetensors"
     on_disk = {}
@@ -197,7 +197,7 @@ def test_refit_goes_on_over_train_and_validation_keys(small_text):
 def test_training_knows_no_predictor_and_the_test_score_replays_the_one_play_uses(tiny_checkpoint, small_text):
     """The checkpoint holds a network; the end-of-training test replays the test keys through the predictor the
     factory builds for play, frozen and adaptive, and the network alone is training's own figure."""
-    from keytui.checkpoint import load_checkpoint
+    from keytui.model.checkpoint import load_checkpoint
     from keytui.predictors.factory import build_predictor
 
     checkpoint = load_checkpoint(tiny_checkpoint)
@@ -214,7 +214,7 @@ def test_training_knows_no_predictor_and_the_test_score_replays_the_one_play_use
 
 def test_max_seconds_bounds_the_refit_too(small_text, tmp_path):
     """The refit phase runs under the same --max-seconds clock: it stops there instead of running all its epochs."""
-    from keytui.training import TrainConfig
+    from keytui.model.training import TrainConfig
 
     config = TrainConfig(
         epochs=2,

@@ -7,7 +7,7 @@ import json
 from textual import events
 from textual.widgets import OptionList, Static
 
-from keytui.models import ModelConfig
+from keytui.model.models import ModelConfig
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
 from keytui.tui.record import RecordScreen
@@ -111,7 +111,7 @@ async def test_play_with_a_broken_model_says_so(workspace, tmp_path):
 
 
 async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
-    from keytui.training import TrainConfig
+    from keytui.model.training import TrainConfig
 
     corpus = workspace.corpora / "small.txt"
     corpus.write_text(small_text)
@@ -145,7 +145,7 @@ async def test_train_screen_trains_in_a_worker_and_saves(workspace, small_text):
 
 
 async def test_train_screen_cancel_keeps_the_best_checkpoint(workspace, small_text):
-    from keytui.training import TrainConfig
+    from keytui.model.training import TrainConfig
 
     corpus = workspace.corpora / "small.txt"
     corpus.write_text(small_text)
@@ -211,7 +211,7 @@ def test_headless_play_summary_is_json(tiny_checkpoint, capsys, monkeypatch, hom
     import io
     import sys
 
-    from keytui.cli import main
+    from keytui.cli.main import main
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("asdf"))
     assert main(["play", "--model", str(tiny_checkpoint), "--no-append"]) == 0
@@ -226,9 +226,9 @@ def test_hit_rate_axis_starts_at_zero_and_rounds_up_to_a_quarter():
 
 
 async def test_train_screen_fine_tunes_the_prior_unless_told_to_start_from_scratch(workspace, small_text):
-    from keytui.checkpoint import read_metadata
-    from keytui.prior import PRIOR_PATH, fine_tune_config
-    from keytui.training import TrainConfig
+    from keytui.model.checkpoint import read_metadata
+    from keytui.model.prior import PRIOR_PATH, fine_tune_config
+    from keytui.model.training import TrainConfig
 
     (workspace.corpora / "small.txt").write_text(small_text)
     app = create_app(workspace, "train", corpus=str(workspace.corpora / "small.txt"), autostart=False)
@@ -277,7 +277,7 @@ def test_every_screen_rule_is_scoped_by_its_screen():
 
 
 async def test_record_and_play_screens_never_append_typing_to_a_text(workspace, tiny_checkpoint):
-    from keytui.corpus_meta import write_meta
+    from keytui.data.corpus_meta import write_meta
 
     text = workspace.corpora / "apache.txt"
     text.write_text("Licensed")
@@ -312,7 +312,7 @@ async def test_escape_from_a_mode_opened_from_the_command_line_leaves_with_a_sum
 
 
 async def test_home_acts_on_what_it_shows(workspace, tiny_checkpoint, small_text):
-    from keytui.corpus_meta import write_meta
+    from keytui.data.corpus_meta import write_meta
     from keytui.tui.home import HomeScreen
 
     apache = workspace.corpora / "apache.txt"

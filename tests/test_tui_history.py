@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from keytui.history import History
+from keytui.data.history import History
 from keytui.tui.app import create_app
 from keytui.tui.play import PlayScreen, RoundResults
 
@@ -58,7 +58,7 @@ async def test_help_opens_with_f1_anywhere_and_question_mark_on_home_only(worksp
 
 
 async def test_the_theme_is_kept_between_runs(workspace, config_dir):
-    from keytui.settings import settings_path
+    from keytui.data.settings import settings_path
 
     app = create_app(workspace)
     async with app.run_test(size=SIZE) as pilot:
@@ -109,7 +109,7 @@ async def test_the_random_control_plays_a_fresh_machine_and_leaves_the_game_alon
 
 def seed_history(workspace, hit_rate: float, mode: str = "play") -> None:
     """One earlier round in the workspace's history, as if played before."""
-    from keytui.history import GameRecord
+    from keytui.data.history import GameRecord
 
     History.of_workspace(workspace.root).append(
         GameRecord(
@@ -179,7 +179,7 @@ async def test_no_record_when_an_earlier_round_was_less_predictable(workspace, t
 
 
 async def test_home_shows_the_last_games_their_plot_and_a_retrain_offer(workspace, tiny_checkpoint, small_text):
-    from keytui.retrain import MIN_NEW_KEYS
+    from keytui.game.retrain import MIN_NEW_KEYS
     from keytui.tui.widgets.history_panel import HistoryPanel
 
     (workspace.checkpoints / "tiny.safetensors").write_bytes(tiny_checkpoint.read_bytes())
@@ -216,7 +216,7 @@ async def test_home_shows_the_last_games_their_plot_and_a_retrain_offer(workspac
 
 
 def record_like(hit_rate: float):
-    from keytui.history import GameRecord
+    from keytui.data.history import GameRecord
 
     return GameRecord(
         kind="round", date="2026-01-01T00:00:00+00:00", model="tiny", mode="play", keys=100, hit_rate=hit_rate,
@@ -226,7 +226,7 @@ def record_like(hit_rate: float):
 
 
 async def test_leaving_play_offers_retraining_when_it_pays(workspace, tiny_checkpoint, small_text):
-    from keytui.retrain import MIN_NEW_KEYS
+    from keytui.game.retrain import MIN_NEW_KEYS
 
     corpus = workspace.corpora / "small.txt"  # the corpus the tiny model was trained on
     corpus.write_text(small_text + "asdf" * (MIN_NEW_KEYS // 4))
@@ -263,8 +263,8 @@ async def test_insight_screen_from_games_and_from_the_corpus(workspace):
 async def test_retraining_in_the_background_swaps_a_better_model_in_between_rounds(
     workspace, tiny_checkpoint, small_text, monkeypatch
 ):
-    import keytui.retrain as retrain_module
-    from keytui.retrain import MIN_NEW_KEYS, RetrainResult
+    import keytui.game.retrain as retrain_module
+    from keytui.game.retrain import MIN_NEW_KEYS, RetrainResult
 
     model = workspace.checkpoints / "small.safetensors"
     model.write_bytes(tiny_checkpoint.read_bytes())

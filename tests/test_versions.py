@@ -8,12 +8,10 @@ import threading
 import pytest
 import torch
 
-from keytui.checkpoint import load_checkpoint, read_metadata, save_checkpoint
-from keytui.corpus_meta import write_meta
-from keytui.fit import fit_and_save
-from keytui.paths import BUNDLED_DIR, Workspace
-from keytui.training import EpochDone, TrainConfig
-from keytui.versions import (
+from keytui.data.corpus_meta import write_meta
+from keytui.data.paths import BUNDLED_DIR, Workspace
+from keytui.game.fit import fit_and_save
+from keytui.game.versions import (
     KEEP,
     candidate_path,
     decide,
@@ -22,6 +20,8 @@ from keytui.versions import (
     previous_path,
     previous_versions,
 )
+from keytui.model.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+from keytui.model.training import EpochDone, TrainConfig
 
 from .conftest import TINY_MODEL
 from .test_cli import run

@@ -2,9 +2,9 @@ import math
 
 import pytest
 
+from keytui.data.stats import conditional_entropy, corpus_stats, middle_aligned
+from keytui.data.vocab import UNKNOWN, Vocab
 from keytui.errors import KeytuiError
-from keytui.stats import conditional_entropy, corpus_stats, middle_aligned
-from keytui.vocab import UNKNOWN, Vocab
 
 
 def test_vocab_round_trip_and_unknown_keys():

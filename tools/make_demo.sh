@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
-python -m keytui.cli --home "$work" simulate --persona masher --keys 10000 --seed 7 --name demo
+python -m keytui --home "$work" simulate --persona masher --keys 10000 --seed 7 --name demo
 cp "$work/corpora/demo.txt" keytui/demo/demo.txt
 rm -rf "$work"
 nice -n 5 python tools/pretrain_prior.py --out keytui/demo/demo.safetensors

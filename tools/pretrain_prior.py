@@ -1,6 +1,6 @@
 """Pretrains the prior that ships as the `demo` model: one network that has read thousands of SYNTHETIC typists.
 
-Every one of `--streams` parallel streams reads one typist after another (keytui/prior.py draws each one's habits
+Every one of `--streams` parallel streams reads one typist after another (keytui/model/prior.py draws each one's habits
 at random over wide ranges), `--seq-len` keys at a time with the recurrent state carried across chunks and cleared
 when a new typist starts: so the network learns to read a typist it has never seen from the first key on, which is
 what a new player is. Seeded and run for a fixed number of steps, so the same command makes the same file (on the
@@ -22,12 +22,12 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from keytui.checkpoint import save_checkpoint
-from keytui.keyboard import DEFAULT_LAYOUT
-from keytui.models import KeyModel, ModelConfig, key_feature_table
-from keytui.prior import PRIOR_KIND, PRIOR_MODEL, PRIOR_PATH, typist_keys
-from keytui.training import evaluate_stream
-from keytui.vocab import Vocab
+from keytui.data.keyboard import DEFAULT_LAYOUT
+from keytui.data.vocab import Vocab
+from keytui.model.checkpoint import save_checkpoint
+from keytui.model.models import KeyModel, ModelConfig, key_feature_table
+from keytui.model.prior import PRIOR_KIND, PRIOR_MODEL, PRIOR_PATH, typist_keys
+from keytui.model.training import evaluate_stream
 
 VALIDATION_SEEDS = range(900_000, 900_016)  # typists the prior never trains on (benchmarks use others still)
 
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "kind": PRIOR_KIND,
         "corpus": {"name": "synthetic typists", "keys": args.steps * args.streams * args.seq_len},
         "prior": {
-            "description": "pretrained on SYNTHETIC typists (keytui/prior.py), not on any person's keys",
+            "description": "pretrained on SYNTHETIC typists (keytui/model/prior.py), not on any person's keys",
             "script": "tools/pretrain_prior.py",
             "steps": args.steps,
             "streams": args.streams,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from keytui.metrics import StreamingMetrics
+from keytui.data.metrics import StreamingMetrics
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.predictor import FewKeyPredictor
 from keytui.predictors.base import Predictor

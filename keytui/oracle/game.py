@@ -1,4 +1,4 @@
-"""A few-key game: the full game's rules and scoring (keytui/game.py) with the few-key predictor and Aaronson's
+"""A few-key game: the full game's rules and scoring (keytui/game/session.py) with the few-key predictor and Aaronson's
 order-5 oracle as the baseline, the prior read from this workspace's earlier games on the same keys."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from keytui.game import GameSession
-from keytui.history import History
+from keytui.data.history import History
+from keytui.game.session import GameSession
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.evaluation import AARONSON_ORDER
 from keytui.oracle.predictor import FewKeyPredictor

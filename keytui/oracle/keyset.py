@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keytui.corpus import is_recordable_key
+from keytui.data.corpus import is_recordable_key
 from keytui.errors import KeytuiError
 
 MIN_KEYS = 2

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from keytui.data.files import open_regular_file
 from keytui.errors import KeytuiError
-from keytui.files import open_regular_file
 from keytui.oracle.keyset import MAX_KEYS, MIN_KEYS, parse_keys
 
 

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from keytui.metrics import StreamingMetrics
+from keytui.data.metrics import StreamingMetrics
 
 
 class Predictor:

@@ -20,7 +20,7 @@ still do (that is how it knows whom to trust).
 
 from __future__ import annotations
 
-from keytui.keyboard import layout_or_default
+from keytui.data.keyboard import layout_or_default
 from keytui.predictors.base import Predictor
 from keytui.predictors.cache import NeuralCachePredictor
 from keytui.predictors.calibration import CalibratedPredictor
@@ -61,7 +61,7 @@ def build_experts(
     """The experts for `checkpoint`, by name, in the order the mixer must show them each key (the network first:
     the cache and the memory read its output). `memory`: None follows the checkpoint's metadata; `layout`: the
     keyboard the player types on (None: the checkpoint's)."""
-    from keytui.models import use_layout
+    from keytui.model.models import use_layout
 
     layout = layout_or_default(layout or checkpoint.meta.get("layout"))
     use_layout(checkpoint.model, checkpoint.vocab.tokens, layout)  # a network with keyboard geometry reads this board
@@ -140,7 +140,7 @@ def confidence_context(expert: Predictor, bounds: tuple[float, ...] = (0.3, 0.6)
 
 
 def _memory(checkpoint):
-    from keytui.memory import KeyMemory
+    from keytui.model.memory import KeyMemory
 
     text = checkpoint.fit_text[-MEMORY_KEYS:]
     if len(text) < 2:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keytui.keyboard import DEFAULT_LAYOUT, KEY_RELATIONS, get_layout
+from keytui.data.keyboard import DEFAULT_LAYOUT, KEY_RELATIONS, get_layout
 from keytui.predictors.base import MemoisedPredictor
 
 # echo: the key before the last one (a s a s ...), whatever its place; a neighbour to the left of the last key is told

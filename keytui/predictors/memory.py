@@ -1,4 +1,4 @@
-"""The memory of the fitted keys as an expert (a kNN language model; the memory itself is keytui/memory.py).
+"""The memory of the fitted keys as an expert (a kNN language model; the memory itself is keytui/model/memory.py).
 
 Before a guess, the fitted moments nearest this one (same key just read, closest top-layer output) vote for the keys
 that followed them. As with the cache, the expert's distribution is the network's guess with that vote mixed in half
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keytui.memory import KeyMemory
+from keytui.model.memory import KeyMemory
 from keytui.predictors.base import Predictor
 from keytui.predictors.neural import NeuralPredictor
 

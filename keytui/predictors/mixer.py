@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from keytui.metrics import StreamingMetrics
+from keytui.data.metrics import StreamingMetrics
 from keytui.predictors.base import Predictor
 
 Context = Callable[["MixturePredictor"], int]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from keytui.data.vocab import UNKNOWN
 from keytui.predictors.base import Predictor
-from keytui.vocab import UNKNOWN
 
 
 class NeuralPredictor(Predictor):
@@ -15,7 +15,7 @@ class NeuralPredictor(Predictor):
     `adapt_every` keys it takes one SGD step on that segment, starting from the recurrent state the segment started
     in, and pulls the weights a little back towards the trained ones so a long game cannot drift arbitrarily far.
     After each key, `feature` holds the network's top-layer output: the cache and the memory experts compare it.
-    A GRU steps in numpy (keytui/stepper.py: the same arithmetic without PyTorch's per-call cost); its folded
+    A GRU steps in numpy (keytui/model/stepper.py: the same arithmetic without PyTorch's per-call cost); its folded
     weights are rebuilt after each SGD step.
     """
 
@@ -33,7 +33,7 @@ class NeuralPredictor(Predictor):
     ) -> None:
         import torch
 
-        from keytui.stepper import compile_stepper
+        from keytui.model.stepper import compile_stepper
 
         super().__init__()
         self.torch = torch

@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from keytui.paths import Workspace
+from keytui.data.paths import Workspace
 
 
 class KeytuiApp(App):
@@ -71,7 +71,7 @@ class KeytuiApp(App):
 
     def _restore_theme(self) -> None:
         """The theme chosen in an earlier run (a theme that no longer exists is ignored), kept on every change."""
-        from keytui.settings import saved_theme
+        from keytui.data.settings import saved_theme
 
         theme = saved_theme()
         if theme is not None and theme in self.available_themes:
@@ -80,8 +80,8 @@ class KeytuiApp(App):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def _remember_theme(self, theme) -> None:
+        from keytui.data.settings import save_setting
         from keytui.errors import KeytuiError
-        from keytui.settings import save_setting
 
         if theme.name == self._saved_theme:
             return

@@ -14,9 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from keytui.control import control_game
+from keytui.data.history import History
 from keytui.errors import KeytuiError
-from keytui.history import History
+from keytui.game.control import control_game
 
 CONTROL_KEYS = 100
 

@@ -12,14 +12,14 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from keytui.checkpoint import verify_checkpoint
-from keytui.corpus_meta import PLAYER_CORPUS, corpus_kind, is_bundled
+from keytui.data.corpus_meta import PLAYER_CORPUS, corpus_kind, is_bundled
+from keytui.data.history import History, HistoryRead
+from keytui.data.paths import CORPUS_SUFFIX
 from keytui.errors import KeytuiError
-from keytui.history import History, HistoryRead
-from keytui.paths import CORPUS_SUFFIX
-from keytui.retrain import retrain_offer
+from keytui.game.retrain import retrain_offer
+from keytui.game.versions import default_play_model, is_complete, status_words
+from keytui.model.checkpoint import verify_checkpoint
 from keytui.tui.widgets.history_panel import HistoryPanel
-from keytui.versions import default_play_model, is_complete, status_words
 
 
 class HomeScreen(Screen):
@@ -177,7 +177,7 @@ class HomeScreen(Screen):
         return str(self.app.workspace.corpora / f"{PLAYER_CORPUS}{CORPUS_SUFFIX}")
 
     def action_insight(self) -> None:
-        from keytui.corpus_meta import read_layout
+        from keytui.data.corpus_meta import read_layout
         from keytui.tui.insight import InsightScreen
 
         corpus = self.selected_corpus()

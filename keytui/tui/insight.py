@@ -12,10 +12,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from keytui.data.history import History
+from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.errors import KeytuiError
-from keytui.history import History
-from keytui.insight import Insight, insight
-from keytui.keyboard import DEFAULT_LAYOUT
+from keytui.game.insight import Insight, insight
 from keytui.tui.widgets.keyboard import KeyboardHeatmap
 
 MAX_CORPUS_KEYS = 50_000  # the newest keys of a long corpus: enough to tell habits, quick to count
@@ -35,7 +35,7 @@ def games_insight(history: History, layout: str) -> Insight | None:
 
 
 def corpus_insight(corpus: Path, layout: str) -> Insight:
-    from keytui.corpus import read_corpus
+    from keytui.data.corpus import read_corpus
 
     text = read_corpus(corpus)
     newest = f" (its newest {MAX_CORPUS_KEYS:,} keys)" if len(text) > MAX_CORPUS_KEYS else ""

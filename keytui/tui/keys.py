@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import events
 
-from keytui.corpus import is_recordable_key
+from keytui.data.corpus import is_recordable_key
 
 MODIFIER_PREFIXES = ("ctrl+", "alt+", "meta+", "super+", "hyper+")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from keytui.training import BatchDone, EpochDone, TrainingStarted
+from keytui.model.training import BatchDone, EpochDone, TrainingStarted
 
 
 class TrainingEvent(Message):

@@ -2,7 +2,7 @@
 
 The running score is one big number next to chance (1/k), the last presses are shown hit or miss, with a rolling
 chart, rounds, a verdict, dodge mode (F2: the guess is shown, try to avoid it) and the earlier games on these keys.
-The rules and the scoring are keytui/game.py's; the predictor and the store are keytui/oracle/'s.
+The rules and the scoring are keytui/game/session.py's; the predictor and the store are keytui/oracle/'s.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, Input, Label, Static
 
+from keytui.data.history import share_line
 from keytui.errors import KeytuiError
-from keytui.game import ROLLING_KEYS, GameSession, KeyResult
-from keytui.history import share_line
+from keytui.game.session import ROLLING_KEYS, GameSession, KeyResult
 from keytui.oracle.game import game_scores, new_game
 from keytui.oracle.keyset import parse_keys
 from keytui.oracle.store import GameStore, GameWriter

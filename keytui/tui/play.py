@@ -15,13 +15,13 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Footer, Header, ProgressBar, Static
 
-from keytui.checkpoint import load_checkpoint
-from keytui.corpus import CorpusWriter
-from keytui.corpus_meta import check_typing_target
+from keytui.data.corpus import CorpusWriter
+from keytui.data.corpus_meta import check_typing_target
+from keytui.data.history import History
+from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.errors import KeytuiError
-from keytui.game import ROLLING_KEYS, GameSession, KeyResult
-from keytui.history import History
-from keytui.keyboard import DEFAULT_LAYOUT
+from keytui.game.session import ROLLING_KEYS, GameSession, KeyResult
+from keytui.model.checkpoint import load_checkpoint
 from keytui.predictors import NGramPredictor
 from keytui.predictors.factory import build_predictor
 from keytui.tui.keys import typed_character
@@ -180,8 +180,8 @@ class PlayScreen(Screen):
 
     def _round_extras(self) -> dict:
         """What the results screen says beyond the figures: a record, what gave the player away, a line to share."""
-        from keytui.history import share_line
-        from keytui.insight import insight
+        from keytui.data.history import share_line
+        from keytui.game.insight import insight
 
         game = self.game
         record = game.last_round_record
@@ -365,7 +365,7 @@ class PlayScreen(Screen):
 
     def action_retrain(self) -> None:
         """Retrain in the background while the game goes on; a model that does better plays from the next round."""
-        from keytui.retrain import MIN_NEW_KEYS, retrain_offer
+        from keytui.game.retrain import MIN_NEW_KEYS, retrain_offer
 
         if self.retraining:
             self.notify("Already retraining in the background.")
@@ -383,7 +383,7 @@ class PlayScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="retrain")
     def _retrain(self):
-        from keytui.retrain import retrain
+        from keytui.game.retrain import retrain
 
         return retrain(self.model_path, self.corpus_path, cancel=self.retrain_cancel)
 
@@ -418,7 +418,7 @@ class PlayScreen(Screen):
 
     def _offer_retraining(self) -> None:
         """After a game that added enough keys to the model's own corpus, say that retraining would pay."""
-        from keytui.retrain import retrain_offer
+        from keytui.game.retrain import retrain_offer
 
         offer = retrain_offer(self.model_path, self.corpus_path) if self.corpus_path is not None else None
         if offer is not None:

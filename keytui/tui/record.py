@@ -15,10 +15,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from keytui.corpus import CorpusWriter, read_corpus
-from keytui.corpus_meta import check_typing_target
+from keytui.data.corpus import CorpusWriter, read_corpus
+from keytui.data.corpus_meta import check_typing_target
+from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.errors import KeytuiError
-from keytui.keyboard import DEFAULT_LAYOUT
 from keytui.tui.keys import typed_character
 from keytui.tui.widgets.frequency import FrequencyChart
 from keytui.tui.widgets.keyboard import KeyboardHeatmap

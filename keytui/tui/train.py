@@ -14,13 +14,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, RichLog, Select, Static
 
-from keytui.corpus import read_corpus
-from keytui.corpus_meta import PLAYER_CORPUS, read_meta
+from keytui.data.corpus import read_corpus
+from keytui.data.corpus_meta import PLAYER_CORPUS, read_meta
+from keytui.data.paths import CORPUS_SUFFIX
 from keytui.errors import KeytuiError
-from keytui.models import ARCHITECTURES, ModelConfig
-from keytui.paths import CORPUS_SUFFIX
-from keytui.prior import PRIOR_PATH, fine_tune_config
-from keytui.training import (
+from keytui.game.versions import baseline_words, run_words
+from keytui.model.models import ARCHITECTURES, ModelConfig
+from keytui.model.prior import PRIOR_PATH, fine_tune_config
+from keytui.model.training import (
     REFERENCE_MODEL,
     REFERENCE_TRAINING,
     BatchDone,
@@ -31,7 +32,6 @@ from keytui.training import (
 )
 from keytui.tui.messages import BatchProgress, TrainingDone, TrainingEvent, TrainingFailed
 from keytui.tui.widgets.loss_plot import LossPlot
-from keytui.versions import baseline_words, run_words
 
 DEFAULT_MODEL = {k: v for k, v in ModelConfig(vocab_size=1).to_json().items() if k != "vocab_size"}
 FIELDS = [  # (input id, label, source, key, type)
@@ -161,7 +161,7 @@ class TrainScreen(Screen):
 
     def _show_network_fields(self) -> None:
         """Fine-tuning keeps the network it starts from: its shape is shown, and cannot be chosen."""
-        from keytui.checkpoint import read_metadata
+        from keytui.model.checkpoint import read_metadata
 
         model = self.model_settings
         prior = self.prior_path()
@@ -269,8 +269,8 @@ class TrainScreen(Screen):
         prior: Path | None,
         corpus_kind: str,
     ) -> None:
-        from keytui.corpus_meta import read_layout
-        from keytui.fit import fit_and_save
+        from keytui.data.corpus_meta import read_layout
+        from keytui.game.fit import fit_and_save
 
         def post(event) -> None:
             message = BatchProgress(event) if isinstance(event, BatchDone) else TrainingEvent(event)

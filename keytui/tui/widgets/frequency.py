@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from keytui.stats import middle_aligned
+from keytui.data.stats import middle_aligned
 from keytui.tui.widgets.bars import bar_rows
 
 

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from keytui.history import GameRecord, HistoryRead
+from keytui.data.history import GameRecord, HistoryRead
 from keytui.tui.widgets.hit_rate import HitRateTrace
 
 SHOWN_GAMES = 3

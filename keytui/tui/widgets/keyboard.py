@@ -9,7 +9,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from keytui.keyboard import DEFAULT_LAYOUT, SPACE, SPACE_ROW, get_layout
+from keytui.data.keyboard import DEFAULT_LAYOUT, SPACE, SPACE_ROW, get_layout
 
 CELLS_PER_KEY = 4  # " k " and a gap
 SPACE_BAR_CELLS = 24

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from keytui import __version__
+from keytui.data.files import MiB, atomic_write_bytes, read_regular_file
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.files import MiB, atomic_write_bytes, read_regular_file
-from keytui.models import MAX_VOCAB, KeyModel, ModelConfig
-from keytui.vocab import Vocab
+from keytui.model.models import MAX_VOCAB, KeyModel, ModelConfig
 
 FORMAT = "keytui-checkpoint"
 FORMAT_VERSION = 1

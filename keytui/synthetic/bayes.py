@@ -20,8 +20,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from keytui.keyboard import DEFAULT_LAYOUT, get_layout, key_positions
-from keytui.simulate import (
+from keytui.data.keyboard import DEFAULT_LAYOUT, get_layout, key_positions
+from keytui.synthetic.simulate import (
     MOTIF_LENGTHS,
     MOTIF_WINDOW,
     PERSONAS,

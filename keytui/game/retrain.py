@@ -31,8 +31,8 @@ class RetrainOffer:
 
 def retrain_offer(model_path: Path, corpus_path: Path) -> RetrainOffer | None:
     """An offer when `corpus_path` is the corpus the model was trained on and has grown enough since."""
-    from keytui.checkpoint import read_metadata
-    from keytui.corpus import read_corpus
+    from keytui.data.corpus import read_corpus
+    from keytui.model.checkpoint import read_metadata
 
     try:
         meta = read_metadata(model_path)
@@ -58,7 +58,7 @@ MAX_RETRAIN_SECONDS = 600.0
 
 @dataclass(frozen=True)
 class RetrainResult:
-    """A retraining's outcome, decided by keytui.versions: the new model replaced the old one only if it did better
+    """A retraining's outcome, decided by keytui.game.versions: the new model replaced the old one only if it did better
     on the same held-out keys (the old one is then kept under checkpoints/previous/)."""
 
     better: bool
@@ -83,11 +83,11 @@ def retrain(
     nothing finished (the model is then as it was)."""
     import threading
 
-    from keytui.checkpoint import read_metadata
-    from keytui.corpus import read_corpus
-    from keytui.corpus_meta import read_layout
-    from keytui.fit import fit_and_save
-    from keytui.training import TrainConfig
+    from keytui.data.corpus import read_corpus
+    from keytui.data.corpus_meta import read_layout
+    from keytui.game.fit import fit_and_save
+    from keytui.model.checkpoint import read_metadata
+    from keytui.model.training import TrainConfig
 
     meta = read_metadata(model_path)
     settings = {k: v for k, v in meta.get("model", {}).items() if k != "vocab_size"}

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
+from keytui.data.files import MiB, atomic_write_bytes, read_regular_file, require_regular_or_missing
 from keytui.errors import KeytuiError
-from keytui.files import MiB, atomic_write_bytes, read_regular_file, require_regular_or_missing
 
 try:  # POSIX advisory locks; on platforms without fcntl the writer still works, unlocked
     import fcntl

@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keytui.corpus import atomic_write_bytes
+from keytui.data.corpus import atomic_write_bytes
+from keytui.data.keyboard import DEFAULT_LAYOUT, layout_or_default
+from keytui.data.paths import BUNDLED_DIR, CORPUS_SUFFIX, Workspace, validate_name
 from keytui.errors import KeytuiError
-from keytui.keyboard import DEFAULT_LAYOUT, layout_or_default
-from keytui.paths import BUNDLED_DIR, CORPUS_SUFFIX
 
 KINDS = ("typing", "text", "synthetic")
 META_SUFFIX = ".meta.json"
@@ -149,3 +149,37 @@ def corpus_kind(corpus_path: Path) -> str:
         return read_meta(corpus_path).kind
     except KeytuiError:
         return "?"
+
+
+def recording_layout(corpus_path: Path, requested: str | None) -> str:
+    """The layout of the keys going into a corpus: `requested`, or the corpus's own. A corpus keeps one layout: keys
+    typed on another one go into another corpus."""
+    current = read_layout(corpus_path)
+    if requested is None or requested == current:
+        return current
+    if corpus_path.exists() and corpus_path.stat().st_size > 0:
+        raise KeytuiError(
+            f"corpus {corpus_path.stem!r} holds keys typed on {current}; put {requested} keys in another corpus "
+            "(--corpus NAME)"
+        )
+    set_layout(corpus_path, requested)
+    return requested
+
+
+def new_corpus_path(ws: Workspace, name: str, *, force: bool) -> Path:
+    """Where a new corpus called `name` goes; a name keytui ships (demo) is not shadowed without --force."""
+    name = validate_name(name, "corpus")  # `keys.txt` is the corpus `keys`
+    shipped = (BUNDLED_DIR / f"{name}{CORPUS_SUFFIX}").exists() or (BUNDLED_DIR / f"{name}.safetensors").exists()
+    if shipped and not force:
+        raise KeytuiError(f"{name!r} is a name keytui ships (the demo); choose another --name or pass --force")
+    return ws.corpora / f"{name}{CORPUS_SUFFIX}"
+
+
+def label_corpus(path: Path, kind: str, existed: bool, layout: str = "qwerty") -> None:
+    """Write the corpus's kind; if that fails, a corpus just created is removed rather than left unlabelled."""
+    try:
+        write_meta(path, kind, layout)
+    except KeytuiError:
+        if not existed:
+            path.unlink(missing_ok=True)
+        raise

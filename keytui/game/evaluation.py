@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from keytui.checkpoint import Checkpoint
-from keytui.metrics import StreamingMetrics
+from keytui.data.metrics import StreamingMetrics
+from keytui.model.checkpoint import Checkpoint
+from keytui.model.training import split_text
 from keytui.predictors import MajorityPredictor, NGramPredictor, Predictor, replay
 from keytui.predictors.factory import build_predictor
-from keytui.training import split_text
 
 
 def players(checkpoint: Checkpoint, *, adaptive: bool, corpus_fit: str = "") -> dict[str, Predictor]:

@@ -1,6 +1,6 @@
 """The few-key oracle game's commands: `play --keys`, `eval --players`, `simulate --keys K --players N`.
 
-Kept apart from keytui/cli.py so the full-keyboard commands and these can change without stepping on each other;
+Kept apart from keytui/cli/main.py so the full-keyboard commands and these can change without stepping on each other;
 cli.py hands over when the few-key flags are given. Same rules: one-line errors, no Textual outside the screen.
 """
 
@@ -88,7 +88,7 @@ def eval_players(args) -> int:
         print(json.dumps(report))
         return 0
     print(f"{report['players']} players, {report['n']} presses of {source.keys!r}, played one after another")
-    from keytui.cli_format import print_score_table
+    from keytui.cli.format import print_score_table
 
     rows = {
         "oracle (this machine)": report["model"],

@@ -11,8 +11,8 @@ import random
 import threading
 from pathlib import Path
 
-from keytui.game import GameSession
-from keytui.history import History
+from keytui.data.history import History
+from keytui.game.session import GameSession
 
 
 def random_keys(keys: list[str], count: int, rng: random.Random) -> str:
@@ -49,7 +49,7 @@ def control_game(
 ) -> GameSession:
     """A fresh machine from the checkpoint on disk (never the one a player is playing: an adaptive machine learns
     from what it is shown) against `count` random keys; the finished game is kept in `history`."""
-    from keytui.checkpoint import load_checkpoint
+    from keytui.model.checkpoint import load_checkpoint
     from keytui.predictors import NGramPredictor
     from keytui.predictors.factory import build_predictor
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from keytui.data.history import GameRecord, History, least_predictable_yet, now_iso
+from keytui.data.metrics import StreamingMetrics, binomial_upper_tail
 from keytui.errors import KeytuiError
-from keytui.history import GameRecord, History, least_predictable_yet, now_iso
-from keytui.metrics import StreamingMetrics, binomial_upper_tail
 from keytui.predictors import Predictor
 
 SIGNIFICANCE = 0.01

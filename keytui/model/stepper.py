@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from keytui.models import KeyModel
+from keytui.model.models import KeyModel
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

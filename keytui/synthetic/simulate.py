@@ -13,7 +13,7 @@ Every typist is exact about itself: at every step it can say the true distributi
 hidden state (which hand it is on, its mode, how far into a motif it is), because it draws each key from that very
 distribution. `simulate_with_oracle()` returns those distributions with the text, so a benchmark can report "the best
 any predictor could do": the expected hit rate of always guessing the oracle's most likely key, and its entropy in
-bits per key. That limit knows the hidden state, which no predictor reading keys can: `keytui.bayes` has the exact
+bits per key. That limit knows the hidden state, which no predictor reading keys can: `synthetic.bayes` has the exact
 keys-only filters (forward filters over each typist's hidden state), and the gap between the two says how much the
 hidden state is worth.
 """
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from keytui.data.keyboard import DEFAULT_LAYOUT, LAYOUTS, SHIFTED, SPACE, get_layout, key_positions
 from keytui.errors import KeytuiError
-from keytui.keyboard import DEFAULT_LAYOUT, LAYOUTS, SHIFTED, SPACE, get_layout, key_positions
 
 # ---- the original personas ------------------------------------------------------------------------------------
 
@@ -544,7 +544,7 @@ class OracleTrace:
 
     def limit_hit_rate(self, start: int = 0, stop: int | None = None) -> float:
         """Expected hit rate of always guessing the oracle's argmax: the best a predictor that knew the hidden state
-        could do (for what reading the keys alone can reach, see `keytui.bayes`)."""
+        could do (for what reading the keys alone can reach, see `keytui.synthetic.bayes`)."""
         return float(self.best_hit[start:stop].mean())
 
     def entropy_bits(self, start: int = 0, stop: int | None = None) -> float:

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from keytui.data.keyboard import LAYOUTS, get_layout, is_shifted, key_cap
 from keytui.errors import KeytuiError
-from keytui.keyboard import LAYOUTS, get_layout, is_shifted, key_cap
 
 ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
 # Bounds on model sizes: far above anything useful for a few hundred keys, far below what hangs or fills memory
@@ -45,7 +45,7 @@ class ModelConfig:
     # learnt about `the` helps with `THE`. Needs an embedding: off for gru-onehot, which stays the reference's.
     share_key_caps: bool = True
     # Each key's input embedding gets a learned linear map of where the key sits on the keyboard `layout`
-    # (keytui/keyboard.py feature vectors), and each logit the top layer's preference for keys with those features:
+    # (keytui/data/keyboard.py feature vectors), and each logit the top layer's preference for keys with those features:
     # what is learnt about one key carries over to its row, finger and hand, and to other layouts. Needs an
     # embedding; off for checkpoints from before.
     key_geometry: bool = False
@@ -262,7 +262,7 @@ class KeyCaps(nn.Module):
 
 class KeyGeometry(nn.Module):
     """Keyboard knowledge shared by every key: a linear map from a key's feature vector on the layout (position,
-    hand, finger, row, shift; keytui/keyboard.py) into its input embedding, and from the top layer's output into a
+    hand, finger, row, shift; keytui/data/keyboard.py) into its input embedding, and from the top layer's output into a
     preference over those features that every key's logit reads. The feature table is a persistent buffer, so a
     checkpoint keeps the table it was trained with.
 

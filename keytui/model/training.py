@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass, field, replace
 import torch
 import torch.nn.functional as F
 
+from keytui.data.metrics import f1_from_ids
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.eta import RunShape, measure_step_seconds, remaining_seconds
-from keytui.metrics import f1_from_ids
-from keytui.models import KeyModel, ModelConfig, detach_state
-from keytui.vocab import Vocab
+from keytui.model.eta import RunShape, measure_step_seconds, remaining_seconds
+from keytui.model.models import KeyModel, ModelConfig, detach_state
 
 OBJECTIVES = ("chunk", "window")
 MIN_SPLIT_KEYS = 16  # each of train / validation / test needs at least this many keys
@@ -527,7 +527,7 @@ class Trainer:
     def _run_shape(self) -> RunShape:
         c = self.config
         # After training, the test keys are replayed key by key through play's predictor, frozen and adaptive
-        # (keytui.fit.test_predictor); the adaptive replay also learns, so it counts about twice.
+        # (keytui.game.fit.test_predictor); the adaptive replay also learns, so it counts about twice.
         replayed = 3 * (len(self.test_ids) + 256)
         return RunShape(
             epochs=c.epochs,

@@ -35,7 +35,7 @@ def saved_theme(path: Path | None = None) -> str | None:
 
 def save_setting(name: str, value: object, path: Path | None = None) -> None:
     """Set one setting, keeping the others. Raises KeytuiError (one line) when the file cannot be written."""
-    from keytui.corpus import atomic_write_bytes
+    from keytui.data.corpus import atomic_write_bytes
 
     path = path or settings_path()
     settings = load_settings(path)

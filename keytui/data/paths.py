@@ -16,7 +16,7 @@ from keytui.errors import KeytuiError
 
 CORPUS_SUFFIX = ".txt"
 CHECKPOINT_SUFFIX = ".safetensors"
-BUNDLED_DIR = Path(__file__).parent / "demo"
+BUNDLED_DIR = Path(__file__).parents[1] / "demo"
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Workspace:
 
     def clean_stale(self) -> Workspace:
         """Remove the `.NAME.PID.tmp` files of saves whose process died (a crash, a kill) before renaming them."""
-        from keytui.files import clean_stale_temporaries
+        from keytui.data.files import clean_stale_temporaries
 
         for folder in (self.corpora, self.checkpoints):
             clean_stale_temporaries(folder)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
-from keytui.corpus import is_recordable_key
+from keytui.data.corpus import is_recordable_key
 
 CHUNK_BYTES = 4096
 INVALID = range(0xDC80, 0xDD00)  # surrogateescape turns each byte that is not UTF-8 into one of these

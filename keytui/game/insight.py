@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from keytui.keyboard import DEFAULT_LAYOUT, HANDS, get_layout
+from keytui.data.keyboard import DEFAULT_LAYOUT, HANDS, get_layout
 
 CONTEXT = 2  # keys of context in a habit: enough to tell a roll, few enough to recur in a short game
 MIN_CONTEXT_SEEN = 3  # a moment seen fewer times than this is an anecdote, not a habit

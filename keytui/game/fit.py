@@ -5,7 +5,7 @@ its vocabulary and settings (fine-tuning); without one, a new network is trained
 The best weights so far are saved every time validation improves, so a cancel, a Ctrl-C or a crash leaves the best
 checkpoint on disk: as a candidate (`checkpoints/candidates/NAME.safetensors`), never over the previous complete
 model. At the end the test split is scored for the model and for the baselines side by side, and the candidate
-replaces `NAME.safetensors` only if it is better on the same held-out keys (see `keytui.versions`). The test keys
+replaces `NAME.safetensors` only if it is better on the same held-out keys (see `keytui.game.versions`). The test keys
 are also replayed through the predictor play and eval use (keytui/predictors/factory.py), frozen and adaptive.
 """
 
@@ -17,14 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keytui.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from keytui.corpus import corpus_hash
+from keytui.data.corpus import corpus_hash
+from keytui.data.keyboard import DEFAULT_LAYOUT
+from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.keyboard import DEFAULT_LAYOUT
-from keytui.models import ModelConfig, use_layout
-from keytui.predictors import MajorityPredictor, NGramPredictor, replay
-from keytui.predictors.factory import build_predictor
-from keytui.training import (
+from keytui.game.versions import Decision, candidate_path, decide, install
+from keytui.model.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from keytui.model.models import ModelConfig, use_layout
+from keytui.model.training import (
     EpochDone,
     EventCallback,
     TrainConfig,
@@ -34,8 +34,8 @@ from keytui.training import (
     check_corpus_size,
     split_text,
 )
-from keytui.versions import Decision, candidate_path, decide, install
-from keytui.vocab import Vocab
+from keytui.predictors import MajorityPredictor, NGramPredictor, replay
+from keytui.predictors.factory import build_predictor
 
 
 @dataclass

@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from keytui.data.paths import BUNDLED_DIR, CHECKPOINT_SUFFIX
 from keytui.errors import KeytuiError
-from keytui.paths import BUNDLED_DIR, CHECKPOINT_SUFFIX
 
 CANDIDATES = "candidates"
 PREVIOUS = "previous"
@@ -81,7 +81,7 @@ class Decision:
 
 def _rotate_into_previous(out: Path) -> Path:
     """Shift NAME.1 -> NAME.2 ... (dropping the oldest) and copy the current model to NAME.1, which is returned."""
-    from keytui.corpus import atomic_write_bytes
+    from keytui.data.corpus import atomic_write_bytes
 
     folder = out.parent / PREVIOUS
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,7 @@ def decide(candidate: Path, out: Path, test_keys: str, warmup: str = "", *, repl
 
     `test_keys`: the candidate's held-out keys (neither model trained on them: the old model's fitted keys end before
     them when its corpus was this one, shorter); `warmup`: the keys just before them, shown to both unscored."""
-    from keytui.checkpoint import load_checkpoint, read_metadata
+    from keytui.model.checkpoint import load_checkpoint, read_metadata
 
     new_meta = read_metadata(candidate)
     if not out.exists():
@@ -154,8 +154,8 @@ def held_out_score(checkpoint, test_keys: str, warmup: str = "") -> dict:
 
 def default_play_model(workspace) -> Path:
     """The player's latest complete model trained on their own typing; else the shipped demo."""
-    from keytui.checkpoint import read_metadata
-    from keytui.corpus_meta import corpus_kind
+    from keytui.data.corpus_meta import corpus_kind
+    from keytui.model.checkpoint import read_metadata
 
     best: tuple[str, float, Path] | None = None
     for path in workspace.list_checkpoints():

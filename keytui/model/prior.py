@@ -13,13 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keytui.keyboard import DEFAULT_LAYOUT
-from keytui.simulate import PERSONAS, random_typist, simulate
+from keytui.data.keyboard import DEFAULT_LAYOUT
+from keytui.synthetic.simulate import PERSONAS, random_typist, simulate
 
 if TYPE_CHECKING:  # training imports torch; `keytui list` reads PRIOR_KIND without it
-    from keytui.training import TrainConfig
+    from keytui.model.training import TrainConfig
 
-PRIOR_PATH = Path(__file__).parent / "demo" / "demo.safetensors"
+PRIOR_PATH = Path(__file__).parents[1] / "demo" / "demo.safetensors"
 PRIOR_KIND = "pretrained on synthetic typists"
 
 # The prior's network: a little smaller than a from-scratch model's (70 / 150), so that pretraining fits in minutes
@@ -34,7 +34,7 @@ FINE_TUNE = {"lr": 1e-3, "epochs": 12, "patience": 3, "lr_patience": 1, "average
 
 def fine_tune_config(base: TrainConfig | None = None, **overrides) -> TrainConfig:
     """The training settings for a fine-tune: FINE_TUNE over `base`, then any explicit overrides."""
-    from keytui.training import TrainConfig
+    from keytui.model.training import TrainConfig
 
     settings = {**FINE_TUNE, **{k: v for k, v in overrides.items() if v is not None}}
     return replace(base or TrainConfig(), **settings)
@@ -42,7 +42,7 @@ def fine_tune_config(base: TrainConfig | None = None, **overrides) -> TrainConfi
 
 def typist_keys(seed: int, keys: int) -> tuple[str, str]:
     """`keys` keystrokes of SYNTHETIC typist `seed` and the layout it types on: mostly a random typist (habits and
-    layout drawn over wide ranges, keytui/simulate.py), sometimes one of the named personas. Seeded."""
+    layout drawn over wide ranges, keytui/synthetic/simulate.py), sometimes one of the named personas. Seeded."""
     rng = random.Random(f"keytui-typist-{seed}")
     if rng.random() < 0.15:
         return DEFAULT_LAYOUT, simulate(rng.choice(sorted(PERSONAS)), keys, seed=seed)

@@ -1,0 +1,1 @@
+"""Keys in and out: corpora, keyboard layouts, vocab, files, paths, history, metrics."""

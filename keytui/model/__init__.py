@@ -1,0 +1,1 @@
+"""Networks, training, checkpoints, the numpy stepper, the pretrained prior."""

@@ -1,0 +1,1 @@
+"""Simulated typists and their exact limits, for demos, tests and pretraining."""
