@@ -9,7 +9,6 @@ from pathlib import Path
 
 from keytui.cli.common import DEFAULT_CORPUS, RANDOM_KEYS, ROUND, interactive, positive, workspace_of
 from keytui.data.keyboard import LAYOUTS
-from keytui.errors import KeytuiError
 
 
 def add_parser(sub) -> None:
@@ -96,39 +95,21 @@ def cmd_play(args) -> int:
             layout=layout,
         )
         return 0
-    from keytui.data.corpus import CorpusBusy, CorpusWriter
     from keytui.data.history import History
     from keytui.data.keystream import KeyStream
-    from keytui.game.session import GameSession
-    from keytui.model.checkpoint import load_checkpoint
-    from keytui.predictors import NGramPredictor
-    from keytui.predictors.factory import build_predictor
+    from keytui.game.headless import play_stream
 
-    checkpoint = load_checkpoint(model_path)
-    try:
-        writer = CorpusWriter(corpus_path) if corpus_path else None
-    except CorpusBusy as exc:
-        raise KeytuiError(f"{exc}, so played keys cannot be appended to it; play with --no-append") from None
-    try:
-        game = GameSession(
-            build_predictor(checkpoint, adaptive=args.adapt, layout=layout),
-            NGramPredictor(checkpoint.fit_text, adaptive=args.adapt),
-            round_size=args.round,
-            recorder=writer,
-            history=History.of_workspace(ws.root),
-            model_label=checkpoint.label,
-            mode="dodge" if args.dodge else "play",
-            clock=None,  # keys read from stdin carry no timing: no keys-per-second figure is made up
-        )
-        for key in KeyStream(sys.stdin):  # bytes, decoded as they come; what is not UTF-8 is skipped
-            if game.press(key, dodge=args.dodge).round_over:
-                game.next_round()
-            game.settle()
-    finally:
-        if writer:
-            writer.close()
-    game.finish()
-    return print_game(game, checkpoint.label, layout)
+    game = play_stream(
+        KeyStream(sys.stdin),  # bytes, decoded as they come; what is not UTF-8 is skipped
+        model_path,
+        corpus_path=corpus_path,
+        history=History.of_workspace(ws.root),
+        round_size=args.round,
+        adaptive=args.adapt,
+        dodge=args.dodge,
+        layout=layout,
+    )
+    return print_game(game, game.model_label, layout)
 
 
 def print_game(game, label: str, layout: str | None = None) -> int:

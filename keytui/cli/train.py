@@ -338,22 +338,7 @@ def _train_headless(
     result = outcome.result
     if outcome.checkpoint is None:
         raise KeytuiError("training stopped before the first epoch finished; nothing was saved")
-    summary = {
-        "checkpoint": str(outcome.checkpoint),
-        "layout": layout,
-        "from": prior.stem if prior is not None else None,
-        "replaced": outcome.decision.replaced,
-        "decision": outcome.decision.reason,
-        "stopped": result.stopped,
-        "epochs": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "best_val_loss": round(result.best_val_loss, 6),
-        "seconds": round(result.seconds, 2),
-        "test": result.test.to_json() if result.test else None,
-        "baselines": outcome.baselines,
-        "predictor": outcome.predictor,
-        "memory": {"expert": memory_expert},
-    }
+    summary = outcome.summary(layout=layout, prior=prior, memory_expert=memory_expert)
     if as_json:
         print(json.dumps(summary))
     else:

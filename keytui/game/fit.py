@@ -47,6 +47,26 @@ class FitOutcome:
     decision: Decision | None = None  # whether it replaced NAME.safetensors, and why; None when nothing was saved
     installed: Path | None = None  # NAME.safetensors, the model to play now (this run's or the one it did not beat)
 
+    def summary(self, *, layout: str, prior: Path | None, memory_expert: bool) -> dict:
+        """The run as `keytui train --json` prints it (one JSON object; its keys are a public interface)."""
+        result = self.result
+        return {
+            "checkpoint": str(self.checkpoint),
+            "layout": layout,
+            "from": prior.stem if prior is not None else None,
+            "replaced": self.decision.replaced if self.decision else False,
+            "decision": self.decision.reason if self.decision else None,
+            "stopped": result.stopped,
+            "epochs": result.epochs_run,
+            "best_epoch": result.best_epoch,
+            "best_val_loss": round(result.best_val_loss, 6),
+            "seconds": round(result.seconds, 2),
+            "test": result.test.to_json() if result.test else None,
+            "baselines": self.baselines,
+            "predictor": self.predictor,
+            "memory": {"expert": memory_expert},
+        }
+
 
 def fit_and_save(
     text: str,
