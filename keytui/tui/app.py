@@ -62,6 +62,11 @@ class KeytuiApp(App):
     async def action_quit(self) -> None:
         self.exit(result=self.session_summary())
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's hint on how to quit, in plain words (notify takes no markup here), with the key a browser
+        passes on."""
+        self.notify("Press Ctrl+Q to quit, or Escape back to the home screen and q.", title="Do you want to quit?")
+
     def session_summary(self) -> str | None:
         """One line per mode opened straight from the command line, printed once the app has left the terminal."""
         if self.start_screen == "home":

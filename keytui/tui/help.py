@@ -46,7 +46,7 @@ background while you play; it takes over between rounds only if it guesses your 
 ## Keys
 
 - **F1**: this help, anywhere (`?` on the home screen too).
-- **Escape**: leave a screen; **Ctrl+Q**: quit.
+- **Escape**: leave a screen; **Ctrl+Q**, or **q** on the home screen: quit.
 - In play, every printable key is a move in the game: commands are on function keys only.
 """
 

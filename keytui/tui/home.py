@@ -49,6 +49,8 @@ class HomeScreen(Screen):
         Binding("f5", "refresh", "Refresh", show=False),
         Binding("i", "insight", "Insight"),
         Binding("question_mark", "app.help", "Help", show=False),
+        # Ctrl+Q quits everywhere, but some browsers keep it (Firefox quits itself): in `keytui serve` q is the way out
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def compose(self) -> ComposeResult:
