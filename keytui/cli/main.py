@@ -11,12 +11,12 @@ import argparse
 import sys
 
 from keytui import __version__
-from keytui.cli import evaluate, history, import_file, insight, listing, play, record, simulate, stats, train
+from keytui.cli import evaluate, history, import_file, insight, listing, play, record, serve, simulate, stats, train
 from keytui.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, Parser
 from keytui.cli.home import cmd_home
 from keytui.errors import KeytuiError
 
-COMMAND_MODULES = (record, train, play, import_file, evaluate, stats, simulate, listing, insight, history)
+COMMAND_MODULES = (record, train, play, import_file, evaluate, stats, simulate, listing, insight, history, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
