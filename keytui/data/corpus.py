@@ -12,11 +12,19 @@ import hashlib
 import os
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from keytui.data.files import MiB, atomic_write_bytes, read_regular_file, require_regular_or_missing
+from keytui.data.files import (
+    MiB,
+    append_whole,
+    atomic_write_bytes,
+    read_regular_file,
+    require_regular_or_missing,
+    restorable,
+    write_failure,
+)
 from keytui.errors import KeytuiError
 
 try:  # POSIX advisory locks; on platforms without fcntl the writer still works, unlocked
@@ -37,7 +45,6 @@ def is_recordable_key(character: str | None) -> bool:
 
 
 MAX_CORPUS_BYTES = 64 * MiB  # about 30 million keys: far past any typed corpus; a bound for /dev/zero and friends
-ENOSPC = 28
 
 __all__ = ["MAX_CORPUS_BYTES", "TIMES_SUFFIX", "CorpusBusy", "CorpusWriter", "atomic_write_bytes", "read_corpus"]
 
@@ -87,18 +94,24 @@ def corpus_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def import_text(source: Path, destination: Path, *, overwrite: bool = False) -> str:
-    """Copy a user's text into the workspace as a corpus, normalising line endings. Returns the text."""
+def import_text(
+    source: Path, destination: Path, *, overwrite: bool = False, then: Callable[[], object] | None = None
+) -> str:
+    """Copy a user's text into the workspace as a corpus, normalising line endings. Returns the text. `then`: see
+    `replace_corpus`."""
     if not source.exists() and not source.is_symlink():
         raise KeytuiError(f"no such file: {source}")
     raw = read_regular_file(source, what=str(source), limit=MAX_CORPUS_BYTES)
     text = decode_text(raw, label=str(source))
-    replace_corpus(destination, text, overwrite=overwrite)
+    replace_corpus(destination, text, overwrite=overwrite, then=then)
     return text
 
 
-def replace_corpus(destination: Path, text: str, *, overwrite: bool) -> None:
-    """Write a whole corpus atomically and drop its `.times` sidecar (those timestamps belonged to the old keys).
+def replace_corpus(destination: Path, text: str, *, overwrite: bool, then: Callable[[], object] | None = None) -> None:
+    """Write a whole corpus atomically and drop its `.times` sidecar (those timestamps belonged to the old keys),
+    then run `then` (writing the sidecar that says what the corpus now is): all of it or none, since a failed step
+    puts the corpus, its timestamps and its sidecar back as they were (an import whose `.times` was a folder
+    replaced the corpus and left it labelled as typing).
 
     Takes the recorder's lock: refused while a recorder holds the corpus, which would go on writing into the
     replaced file and lose every key.
@@ -106,9 +119,24 @@ def replace_corpus(destination: Path, text: str, *, overwrite: bool) -> None:
     require_regular_or_missing(destination, what=f"corpus {destination.stem!r}")
     if destination.exists() and not overwrite:
         raise KeytuiError(f"corpus {destination.stem!r} already exists; choose another --name or pass --force")
-    with corpus_lock(destination):
-        atomic_write_bytes(destination, text.encode("utf-8"))
-        destination.with_suffix(TIMES_SUFFIX).unlink(missing_ok=True)
+    times = destination.with_suffix(TIMES_SUFFIX)
+    sidecar = destination.with_name(destination.name.removesuffix(destination.suffix) + ".meta.json")
+    existed = destination.exists()
+    # (a new corpus is not among the files set aside: the lock created it empty; a failure removes it again)
+    with corpus_lock(destination), restorable(*([destination] if existed else []), times, sidecar):
+        try:
+            atomic_write_bytes(destination, text.encode("utf-8"))
+            try:
+                times.unlink(missing_ok=True)
+            except OSError as exc:
+                raise KeytuiError(f"cannot remove the old timestamps {times}: {exc.strerror}") from None
+            if then is not None:
+                then()
+        except BaseException:
+            if not existed:
+                with contextlib.suppress(OSError):
+                    destination.unlink()
+            raise
 
 
 @contextlib.contextmanager
@@ -251,13 +279,9 @@ class CorpusWriter:
     def _append(self, fd: int, data: bytes, size_before: int) -> None:
         """One `write` call; anything short of all of `data` is cut back out, and reported in one line."""
         try:
-            written = os.write(fd, data)
+            append_whole(fd, data, size_before)
         except OSError as exc:
-            self._truncate(fd, size_before)
-            self._refused("the disk is full" if exc.errno == ENOSPC else exc.strerror or str(exc))
-        if written != len(data):
-            self._truncate(fd, size_before)
-            self._refused(f"the disk took {written} of the key's {len(data)} bytes (full?)")
+            self._refused(write_failure(exc))
 
     def _truncate(self, fd: int, size: int) -> None:
         with contextlib.suppress(OSError):  # shrinking a file needs no space; if even this fails, say so below

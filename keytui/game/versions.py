@@ -9,12 +9,19 @@ which neither model trained on), or when the user asks for it (`--replace`). The
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from keytui.data.paths import BUNDLED_DIR, CHECKPOINT_SUFFIX
 from keytui.errors import KeytuiError
+
+try:  # POSIX advisory locks; elsewhere two trains into one name are not kept apart
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 CANDIDATES = "candidates"
 PREVIOUS = "previous"
@@ -65,6 +72,46 @@ def previous_path(out: Path, number: int) -> Path:
 def previous_versions(out: Path) -> list[Path]:
     """The kept earlier versions of a model, newest first."""
     return [p for p in (previous_path(out, n) for n in range(1, KEEP + 1)) if p.exists()]
+
+
+def check_model_output(out: Path) -> None:
+    """Refuse, in one line, a place to save a model that would replace what it should not: a name without the model
+    suffix (`--out corpora/keys.txt` replaced a corpus), the models shipped with keytui (compared as resolved
+    folders: a relative `--out keytui/demo/demo.safetensors` in a clone is the shipped prior), and any existing file
+    that is not a model keytui wrote."""
+    from keytui.model.checkpoint import is_keytui_model
+
+    out = Path(out)
+    if out.suffix != CHECKPOINT_SUFFIX:
+        raise KeytuiError(f"a model is saved as NAME{CHECKPOINT_SUFFIX}, not {out.name!r}: choose another --out")
+    if out.parent.resolve() == BUNDLED_DIR.resolve():
+        raise KeytuiError(f"{out} ships with keytui and is never replaced: choose another --out")
+    if (out.exists() or out.is_symlink()) and not is_keytui_model(out):
+        raise KeytuiError(
+            f"{out} exists and is not a model keytui wrote; keytui will not replace it: choose another --out"
+        )
+
+
+@contextlib.contextmanager
+def training_lock(out: Path) -> Iterator[None]:
+    """Held by the run training into `out` from its first save to its install: two runs into one name would share
+    one candidate file, and one result would silently vanish. The second is refused at once, in one line."""
+    from keytui.data.files import open_for_append
+
+    folder = out.parent / CANDIDATES
+    fd = open_for_append(folder / f".{out.name}.lock", what=f"the training lock of {out.name}")
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise KeytuiError(
+                    f"model {out.stem!r} is being trained by another keytui: wait for it, or train into another "
+                    "name (--out NAME)"
+                ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def is_complete(meta: dict) -> bool:
