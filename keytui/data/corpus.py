@@ -166,12 +166,25 @@ class CorpusBusy(KeytuiError):
 
 
 def _lock(fd: int, path: Path) -> None:
+    """Take the recorder's lock on `fd`, the corpus opened at `path`, or refuse at once.
+
+    The lock is only the corpus's if `path` still names the file locked: were it replaced or removed between the
+    open and the lock (an import, or a writer cleaning up), the lock would hold a file nobody reads, and a second
+    recorder could lock the new one and write beside this one. Checked after locking, so it holds from then on."""
     if fcntl is None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         raise CorpusBusy(f"corpus {path.stem!r} is being recorded by another keytui") from None
+    try:
+        locked, named = os.fstat(fd), os.stat(path)
+        same = (locked.st_dev, locked.st_ino) == (named.st_dev, named.st_ino)
+    except OSError:
+        same = False
+    if not same:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        raise CorpusBusy(f"corpus {path.stem!r} was replaced while it was being opened (by another keytui?); try again")
 
 
 class CorpusWriter:

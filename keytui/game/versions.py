@@ -128,7 +128,8 @@ class Decision:
 
 def _rotate_into_previous(out: Path) -> Path:
     """Shift NAME.1 -> NAME.2 ... (dropping the oldest) and copy the current model to NAME.1, which is returned."""
-    from keytui.data.corpus import atomic_write_bytes
+    from keytui.data.files import atomic_write_bytes, read_regular_file
+    from keytui.model.checkpoint import MAX_CHECKPOINT_BYTES
 
     folder = out.parent / PREVIOUS
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +138,8 @@ def _rotate_into_previous(out: Path) -> Path:
         if previous_path(out, number).exists():
             os.replace(previous_path(out, number), previous_path(out, number + 1))
     first = previous_path(out, 1)
-    atomic_write_bytes(first, out.read_bytes())  # a copy: `out` stays whole until the candidate is renamed over it
+    # a copy, read through the shared guard: `out` stays whole until the candidate is renamed over it
+    atomic_write_bytes(first, read_regular_file(out, what=f"model {out.name}", limit=MAX_CHECKPOINT_BYTES))
     return first
 
 
@@ -156,11 +158,13 @@ def decide(candidate: Path, out: Path, test_keys: str, warmup: str = "", *, repl
 
     `test_keys`: the candidate's held-out keys (neither model trained on them: the old model's fitted keys end before
     them when its corpus was this one, shorter); `warmup`: the keys just before them, shown to both unscored."""
-    from keytui.model.checkpoint import load_checkpoint, read_metadata
+    from keytui.model.checkpoint import is_keytui_model, load_checkpoint, read_metadata
 
     new_meta = read_metadata(candidate)
-    if not out.exists():
+    if not out.exists() and not out.is_symlink():
         return Decision(True, f"saved {out.name}")
+    if not is_keytui_model(out):  # appeared during the run (a FIFO, a link to /dev/zero, someone's file): kept
+        return Decision(False, f"kept {out.name}, which is not a model keytui wrote; this run's model is {candidate}")
     if replace:
         return Decision(True, f"replaced {out.name} as asked (--replace)")
     try:
