@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 TIMES_SUFFIX = ".times"
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO swapped in after the checks must fail, not block forever
 
 
 def is_recordable_key(character: str | None) -> bool:
@@ -145,7 +146,7 @@ def corpus_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.exists()
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | NONBLOCK, 0o644)  # a FIFO put there must not block
     except OSError as exc:
         raise KeytuiError(f"cannot open corpus {path}: {exc.strerror}") from None
     try:
@@ -219,7 +220,7 @@ class CorpusWriter:
         require_regular_or_missing(path, what=label)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NONBLOCK, 0o644)
         except OSError as exc:
             raise KeytuiError(f"cannot open corpus {path}: {exc.strerror}") from None
         try:
@@ -228,7 +229,7 @@ class CorpusWriter:
             if timestamps:
                 times_path = path.with_suffix(TIMES_SUFFIX)
                 require_regular_or_missing(times_path, what=f"timestamps of {label}")
-                self._times_fd = os.open(times_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+                self._times_fd = os.open(times_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | NONBLOCK, 0o644)
                 self._times_size = self._repair_times()
         except OSError as exc:
             self._close_fds()
