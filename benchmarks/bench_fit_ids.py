@@ -18,10 +18,10 @@ from benchmarks.common import header
 
 
 def main() -> None:
-    from keytui.checkpoint import MAX_FIT_KEYS, load_checkpoint, save_checkpoint
-    from keytui.models import KeyModel, ModelConfig
+    from keytui.data.vocab import Vocab
+    from keytui.model.checkpoint import MAX_FIT_KEYS, load_checkpoint, save_checkpoint
+    from keytui.model.models import KeyModel, ModelConfig
     from keytui.predictors.factory import build_predictor
-    from keytui.vocab import Vocab
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--ids", type=int, nargs="+", default=[20_000, 200_000, 2_000_000])

@@ -66,7 +66,7 @@ def test_only_a_file_keytui_wrote_may_be_replaced_by_a_model(ws, tmp_path):
     out.write_bytes(bytes(damaged))
     check_model_output(out)
     for name in ("keys.txt", "keys"):
-        with pytest.raises(KeytuiError, match="saved as NAME.safetensors"):
+        with pytest.raises(KeytuiError, match=r"saved as NAME\.safetensors"):
             check_model_output(ws / "checkpoints" / name)
     linked = tmp_path / "linked"
     linked.symlink_to(REPO / "keytui" / "demo")
