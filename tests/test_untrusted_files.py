@@ -223,3 +223,29 @@ def test_the_shipped_demo_carries_the_checksum_over_its_metadata():
     (n,) = struct.unpack("<Q", data[:8])
     assert CHECKSUM in json.loads(data[8 : 8 + n])["__metadata__"]
     verify_checkpoint(PRIOR_PATH)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "deep-json"])
+async def test_the_home_screen_appears_over_every_hostile_file(tmp_path, kind):
+    """A hostile sidecar, history, model or settings file crashed the home screen or kept it from appearing."""
+    from textual.widgets import OptionList
+
+    from keytui.data.paths import Workspace
+    from keytui.tui.app import create_app
+
+    ws = Workspace(tmp_path / "ws").ensure()
+    (ws.corpora / "keys.txt").write_text("asdfasdf")
+    make_hostile(ws.corpora / "keys.meta.json", kind)
+    make_hostile(ws.root / "history.jsonl", kind)
+    make_hostile(ws.checkpoints / "bad.safetensors", kind)
+    make_hostile(Path(os.environ["XDG_CONFIG_HOME"]) / "keytui" / "settings.json", kind)
+    app = create_app(ws)
+    with deadline():
+        async with app.run_test(size=(100, 32)):
+
+            def names(selector: str) -> list[str]:
+                options = app.screen.query_one(selector, OptionList)
+                return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+            assert any(name.startswith("keys") and "?" in name for name in names("#corpora"))
+            assert any(name.startswith("bad") and "broken" in name for name in names("#models"))
