@@ -1,7 +1,10 @@
 """Checkpoints are untrusted: any file gives a model or ONE line of KeytuiError: never another exception or a hang.
 
 A seeded fuzzer mutates a real (small) checkpoint: bit flips anywhere, truncations, and mutations of the JSON header
-(sizes, dtypes, shapes, offsets, vocabulary, model settings). Each load runs under an alarm, so a hang fails.
+(sizes, dtypes, shapes, offsets, vocabulary, model settings, the metadata's types) and of the tensors' values against
+the settings (index tensors, fitted key ids, NaN). Mutated files are also resealed (their checksum recomputed), so
+that the checks behind the checksum are reached too. Each load runs under an alarm, so a hang fails; `list`'s check
+and play's load must agree on every file.
 """
 
 from __future__ import annotations
@@ -18,7 +21,17 @@ import torch
 
 from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.model.checkpoint import WEIGHTS_HASH, load_checkpoint, read_metadata, save_checkpoint, verify_checkpoint
+from keytui.model.checkpoint import (
+    CHECKSUM,
+    MAX_FIT_KEYS,
+    WEIGHTS_HASH,
+    checkpoint_hash,
+    load_checkpoint,
+    read_metadata,
+    save_checkpoint,
+    verify_checkpoint,
+    weights_hash,
+)
 from keytui.model.models import KeyModel, ModelConfig
 
 SECONDS_PER_LOAD = 10
@@ -60,6 +73,7 @@ def outcome(path: Path) -> str:
                 message = str(exc)
                 assert message and "\n" not in message and len(message) < 400, message
                 results.append("refused")
+    assert results[1] == results[2], f"list says {results[1]}, play says {results[2]}"  # one validation for both
     return results[-1]
 
 
@@ -71,6 +85,68 @@ def split(data: bytes) -> tuple[dict, bytes]:
 def join(header: dict, body: bytes) -> bytes:
     raw = json.dumps(header).encode()
     return struct.pack("<Q", len(raw)) + raw + body
+
+
+def tensor_bytes(header: dict, body: bytes) -> list[tuple[str, bytes]]:
+    return [(k, body[v["data_offsets"][0] : v["data_offsets"][1]]) for k, v in header.items() if k != "__metadata__"]
+
+
+def reseal(header: dict, body: bytes) -> dict:
+    """The header with its checksum recomputed (as an editor who knows the format would): a mutation behind it is
+    then caught by the checks it is aimed at, or not at all. Headers too broken to hash are left as they are."""
+    header = json.loads(json.dumps(header))
+    with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
+        header["__metadata__"][CHECKSUM] = checkpoint_hash(header["__metadata__"], tensor_bytes(header, body))
+    return header
+
+
+META_VALUES = [None, True, 5, -1, 2.5, float("nan"), "x", "", [], ["a"], {}, {"name": 5}, {"name": ["x"]}]
+META_PATHS = [
+    ("corpus",),
+    ("corpus", "name"),
+    ("corpus", "kind"),
+    ("corpus", "keys"),
+    ("kind",),
+    ("created",),
+    ("status",),
+    ("layout",),
+    ("memory",),
+    ("memory", "expert"),
+    ("metrics",),
+    ("metrics", "test"),
+    ("metrics", "test", "accuracy"),
+    ("prior",),
+    ("curve",),
+]
+
+
+def mutate_meta_types(meta: dict, rng: random.Random) -> dict:
+    """One metadata entry keytui reads given a value of any JSON type (parents made objects as needed)."""
+    meta = json.loads(json.dumps(meta))
+    *parents, last = rng.choice(META_PATHS)
+    node = meta
+    for key in parents:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[last] = rng.choice(META_VALUES)
+    return meta
+
+
+def mutate_values(header: dict, body: bytes, rng: random.Random) -> bytes:
+    """A tensor's values set against the settings: index tensors and fitted key ids past their tables, floats NaN."""
+    name = rng.choice([k for k in header if k != "__metadata__"])
+    entry = header[name]
+    begin, end = entry["data_offsets"]
+    if begin == end:
+        return body
+    width = {"F32": 4, "F16": 2, "I64": 8, "I32": 4}[entry["dtype"]]
+    at = begin + width * rng.randrange((end - begin) // width)
+    if entry["dtype"] in ("I64", "I32"):
+        raw = rng.choice([-1, 2, 7, 8, 100, 2**31 - 1]).to_bytes(width, "little", signed=True)
+    else:
+        raw = struct.pack("<f", rng.choice([float("nan"), float("inf"), 1e30, -0.0]))[:width]
+    return body[:at] + raw + body[at + width :]
 
 
 def mutate_header(header: dict, rng: random.Random) -> dict:
@@ -99,7 +175,7 @@ def mutate_header(header: dict, rng: random.Random) -> dict:
     elif choice == 8:
         meta = rng.choice([[], "x", None, {"vocab": meta["vocab"]}, {"model": meta["model"]}])
     elif choice == 9:
-        header["__metadata__"][WEIGHTS_HASH] = "0" * 64
+        header["__metadata__"][rng.choice([CHECKSUM, WEIGHTS_HASH])] = "0" * 64
     elif choice == 10:
         header["__metadata__"]["format_version"] = rng.choice(["2", "", "1" * 1000])
     else:
@@ -129,13 +205,105 @@ def test_fuzzed_checkpoints_load_or_are_refused_in_one_line(good, tmp_path):
             data = bytes(data)
         elif kind == 1:  # truncated anywhere
             data = good[: rng.randrange(len(good))]
-        elif kind == 2:  # the JSON header mutated, the tensors kept
-            data = join(mutate_header(header, rng), body)
+        elif kind == 2:  # the JSON header mutated, the tensors kept; resealed half the time
+            mutated = mutate_header(header, rng)
+            data = join(reseal(mutated, body) if trial % 8 == 2 else mutated, body)
         else:  # a short random file, or a length prefix that lies
             data = rng.choice([rng.randbytes(rng.randrange(0, 64)), struct.pack("<Q", 2**63) + good[8:]])
         path.write_bytes(data)
         counts[outcome(path)] += 1
     assert counts["refused"] > 300  # the mutations are real: nearly all must be caught
+
+
+def test_resealed_metadata_of_any_type_loads_or_is_refused_in_one_line(good, tmp_path):
+    """`"corpus": "x"` or `{"name": 5}` crashed play, list and the home screen: the types are checked on reading."""
+    rng = random.Random(5)
+    header, body = split(good)
+    meta = json.loads(header["__metadata__"]["meta"])
+    path = tmp_path / "m.safetensors"
+    counts = {"ok": 0, "refused": 0}
+    for _ in range(120):
+        changed = json.loads(json.dumps(header))
+        changed["__metadata__"]["meta"] = json.dumps(mutate_meta_types(meta, rng))
+        path.write_bytes(join(reseal(changed, body), body))
+        counts[outcome(path)] += 1
+    assert counts["refused"] > 60 and counts["ok"] > 5  # wrong types refused; right ones (e.g. a string name) load
+
+
+def test_resealed_tensor_values_against_the_settings_load_or_are_refused(good, tmp_path):
+    rng = random.Random(7)
+    header, body = split(good)
+    path = tmp_path / "m.safetensors"
+    counts = {"ok": 0, "refused": 0}
+    for _ in range(120):
+        changed = mutate_values(header, body, rng)
+        path.write_bytes(join(reseal(header, changed), changed))
+        counts[outcome(path)] += 1
+    assert counts["refused"] > 30 and counts["ok"] > 5
+
+
+def with_meta(good: bytes, **changes) -> bytes:
+    header, body = split(good)
+    meta = json.loads(header["__metadata__"]["meta"])
+    header["__metadata__"]["meta"] = json.dumps({**meta, **changes})
+    return join(reseal(header, body), body)
+
+
+@pytest.mark.parametrize("corpus", ["x", {"name": 5}, {"name": "x", "kind": 3}, ["x"]])
+def test_a_checkpoint_whose_corpus_is_not_an_object_with_a_name_is_refused(good, tmp_path, corpus):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(with_meta(good, corpus=corpus))
+    for reader in (read_metadata, verify_checkpoint, load_checkpoint):
+        with pytest.raises(KeytuiError, match=r"broken metadata \(corpus"):
+            reader(path)
+
+
+def test_an_edited_metadata_entry_fails_the_checksum(good, tmp_path):
+    header, body = split(good)
+    meta = json.loads(header["__metadata__"]["meta"])
+    header["__metadata__"]["meta"] = json.dumps({**meta, "kind": "edited by hand"})  # not resealed
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(join(header, body))
+    for reader in (verify_checkpoint, load_checkpoint):
+        with pytest.raises(KeytuiError, match="checksum"):
+            reader(path)
+
+
+def test_a_file_with_the_older_weights_only_checksum_still_loads_and_is_still_checked(good, tmp_path):
+    header, body = split(good)
+    del header["__metadata__"][CHECKSUM]
+    header["__metadata__"][WEIGHTS_HASH] = weights_hash(tensor_bytes(header, body))
+    path = tmp_path / "older.safetensors"
+    path.write_bytes(join(header, body))
+    assert load_checkpoint(path).fit_text == "asdfasdf"
+    flipped = bytearray(body)
+    flipped[40] ^= 0x01
+    path.write_bytes(join(header, bytes(flipped)))
+    with pytest.raises(KeytuiError, match="checksum"):
+        verify_checkpoint(path)
+
+
+def test_an_index_tensor_past_its_table_is_refused(good, tmp_path):
+    """`cap_of_key` past the cap table gave an IndexError in eval and play."""
+    header, body = split(good)
+    begin, _ = header["key_caps.cap_of_key"]["data_offsets"]
+    rows = header["key_caps.cap_embedding.weight"]["shape"][0]
+    body = body[:begin] + rows.to_bytes(8, "little") + body[begin + 8 :]
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(join(reseal(header, body), body))
+    for reader in (verify_checkpoint, load_checkpoint):
+        with pytest.raises(KeytuiError, match="cap_of_key"):
+            reader(path)
+
+
+def test_the_fitted_keys_read_back_are_bounded(tmp_path):
+    """2,000,000 fitted ids took 3.4 GB and minutes before the first guess: only the newest MAX_FIT_KEYS are read."""
+    vocab = Vocab.from_text("ab")
+    model = KeyModel(ModelConfig(vocab_size=len(vocab), hidden_size=4, embedding_dim=2, num_layers=1), vocab.tokens)
+    path = tmp_path / "long.safetensors"
+    save_checkpoint(path, model, vocab, {}, fit_text="a" * (MAX_FIT_KEYS + 1000) + "b" * 10)
+    fit_text = load_checkpoint(path).fit_text
+    assert len(fit_text) == MAX_FIT_KEYS and fit_text.endswith("a" + "b" * 10)
 
 
 def test_a_flipped_weight_bit_is_caught_by_the_checksum(good, tmp_path):
@@ -179,7 +347,7 @@ def test_huge_model_settings_are_refused_at_once(good, tmp_path):
 
 def test_a_checkpoint_saved_before_checksums_still_loads(good, tmp_path):
     header, body = split(good)
-    del header["__metadata__"][WEIGHTS_HASH]
+    del header["__metadata__"][CHECKSUM]
     path = tmp_path / "old.safetensors"
     path.write_bytes(join(header, body))
     assert load_checkpoint(path).fit_text == "asdfasdf"

@@ -17,12 +17,11 @@ def add_parser(sub) -> None:
 
 def cmd_import(args) -> int:
     from keytui.data.corpus import import_text
-    from keytui.data.corpus_meta import label_corpus, new_corpus_path
+    from keytui.data.corpus_meta import new_corpus_path, write_meta
 
     ws = workspace_of(args).ensure()
     destination = new_corpus_path(ws, args.name, force=args.force)
-    existed = destination.exists()
-    text = import_text(Path(args.file), destination, overwrite=args.force)
-    label_corpus(destination, "text", existed)
+    # the sidecar is written with the corpus, all or nothing: a failure leaves both as they were
+    text = import_text(Path(args.file), destination, overwrite=args.force, then=lambda: write_meta(destination, "text"))
     print(f"imported {len(text)} keys ({len(set(text))} distinct) as corpus {args.name!r}: {destination}")
     return 0

@@ -57,7 +57,7 @@ class _Personas:
 
 
 def cmd_simulate(args) -> int:
-    from keytui.data.corpus_meta import label_corpus, new_corpus_path
+    from keytui.data.corpus_meta import new_corpus_path, write_meta
 
     if args.players is not None:
         from keytui.cli.oracle import simulate_players
@@ -85,9 +85,9 @@ def cmd_simulate(args) -> int:
 
     ws = workspace_of(args).ensure()
     path = new_corpus_path(ws, args.name, force=args.force)
-    existed = path.exists()
-    replace_corpus(path, text, overwrite=args.force)  # refused while a recorder holds it
-    label_corpus(path, "synthetic", existed, args.layout if args.persona == "random" else "qwerty")
+    layout_typed = args.layout if args.persona == "random" else "qwerty"
+    # refused while a recorder holds it; the sidecar is written with the corpus, all or nothing
+    replace_corpus(path, text, overwrite=args.force, then=lambda: write_meta(path, "synthetic", layout_typed))
     layout = f", layout {args.layout}" if args.persona == "random" else ""
     print(f"wrote {len(text)} SYNTHETIC keys (persona {args.persona}, seed {args.seed}{layout}) to {path}")
     return 0

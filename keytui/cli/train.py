@@ -208,7 +208,8 @@ def _train_settings(args, fine_tune: bool = False) -> tuple[dict, object]:
 
 
 def cmd_train(args) -> int:
-    from keytui.data.corpus_meta import read_meta
+    from keytui.data.paths import BUNDLED_DIR, looks_like_path
+    from keytui.game.versions import check_model_output
     from keytui.model.prior import PRIOR_PATH
 
     memory_expert = args.memory is not False
@@ -224,11 +225,15 @@ def cmd_train(args) -> int:
         if args.out
         else ws.checkpoints / f"{corpus_path.stem}.safetensors"
     )
-    if out.parent == Path(__file__).parents[1] / "demo":
-        out = ws.checkpoints / out.name  # never write into the installed package
+    if out.parent.resolve() == BUNDLED_DIR.resolve() and not looks_like_path(args.out):
+        out = ws.checkpoints / out.name  # a name keytui ships (demo) is trained in the workspace, beside it
+    check_model_output(out)  # before the training, not after: never a corpus, someone's file, or the shipped prior
     text = read_corpus_noting(corpus_path)
-    from keytui.data.corpus_meta import read_layout
+    from keytui.data.corpus_meta import known_kind, read_layout, sidecar_problem
 
+    problem = sidecar_problem(corpus_path)
+    if problem:  # a broken sidecar costs its layout and kind (qwerty, unknown), not the training
+        print(f"keytui: warning: {problem}; training as if it had none", file=sys.stderr)
     layout = args.layout or read_layout(corpus_path)
     if interactive(args):
         from keytui.tui.app import run_app
@@ -246,7 +251,7 @@ def cmd_train(args) -> int:
             replace=args.replace,
         )
         return 0
-    kind = read_meta(corpus_path).kind
+    kind = known_kind(corpus_path)
     return _train_headless(
         text,
         corpus_path.stem,

@@ -12,11 +12,19 @@ import hashlib
 import os
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from keytui.data.files import MiB, atomic_write_bytes, read_regular_file, require_regular_or_missing
+from keytui.data.files import (
+    MiB,
+    append_whole,
+    atomic_write_bytes,
+    read_regular_file,
+    require_regular_or_missing,
+    restorable,
+    write_failure,
+)
 from keytui.errors import KeytuiError
 
 try:  # POSIX advisory locks; on platforms without fcntl the writer still works, unlocked
@@ -25,6 +33,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 TIMES_SUFFIX = ".times"
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO swapped in after the checks must fail, not block forever
 
 
 def is_recordable_key(character: str | None) -> bool:
@@ -37,7 +46,6 @@ def is_recordable_key(character: str | None) -> bool:
 
 
 MAX_CORPUS_BYTES = 64 * MiB  # about 30 million keys: far past any typed corpus; a bound for /dev/zero and friends
-ENOSPC = 28
 
 __all__ = ["MAX_CORPUS_BYTES", "TIMES_SUFFIX", "CorpusBusy", "CorpusWriter", "atomic_write_bytes", "read_corpus"]
 
@@ -87,18 +95,24 @@ def corpus_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def import_text(source: Path, destination: Path, *, overwrite: bool = False) -> str:
-    """Copy a user's text into the workspace as a corpus, normalising line endings. Returns the text."""
+def import_text(
+    source: Path, destination: Path, *, overwrite: bool = False, then: Callable[[], object] | None = None
+) -> str:
+    """Copy a user's text into the workspace as a corpus, normalising line endings. Returns the text. `then`: see
+    `replace_corpus`."""
     if not source.exists() and not source.is_symlink():
         raise KeytuiError(f"no such file: {source}")
     raw = read_regular_file(source, what=str(source), limit=MAX_CORPUS_BYTES)
     text = decode_text(raw, label=str(source))
-    replace_corpus(destination, text, overwrite=overwrite)
+    replace_corpus(destination, text, overwrite=overwrite, then=then)
     return text
 
 
-def replace_corpus(destination: Path, text: str, *, overwrite: bool) -> None:
-    """Write a whole corpus atomically and drop its `.times` sidecar (those timestamps belonged to the old keys).
+def replace_corpus(destination: Path, text: str, *, overwrite: bool, then: Callable[[], object] | None = None) -> None:
+    """Write a whole corpus atomically and drop its `.times` sidecar (those timestamps belonged to the old keys),
+    then run `then` (writing the sidecar that says what the corpus now is): all of it or none, since a failed step
+    puts the corpus, its timestamps and its sidecar back as they were (an import whose `.times` was a folder
+    replaced the corpus and left it labelled as typing).
 
     Takes the recorder's lock: refused while a recorder holds the corpus, which would go on writing into the
     replaced file and lose every key.
@@ -106,9 +120,24 @@ def replace_corpus(destination: Path, text: str, *, overwrite: bool) -> None:
     require_regular_or_missing(destination, what=f"corpus {destination.stem!r}")
     if destination.exists() and not overwrite:
         raise KeytuiError(f"corpus {destination.stem!r} already exists; choose another --name or pass --force")
-    with corpus_lock(destination):
-        atomic_write_bytes(destination, text.encode("utf-8"))
-        destination.with_suffix(TIMES_SUFFIX).unlink(missing_ok=True)
+    times = destination.with_suffix(TIMES_SUFFIX)
+    sidecar = destination.with_name(destination.name.removesuffix(destination.suffix) + ".meta.json")
+    existed = destination.exists()
+    # (a new corpus is not among the files set aside: the lock created it empty; a failure removes it again)
+    with corpus_lock(destination), restorable(*([destination] if existed else []), times, sidecar):
+        try:
+            atomic_write_bytes(destination, text.encode("utf-8"))
+            try:
+                times.unlink(missing_ok=True)
+            except OSError as exc:
+                raise KeytuiError(f"cannot remove the old timestamps {times}: {exc.strerror}") from None
+            if then is not None:
+                then()
+        except BaseException:
+            if not existed:
+                with contextlib.suppress(OSError):
+                    destination.unlink()
+            raise
 
 
 @contextlib.contextmanager
@@ -117,7 +146,7 @@ def corpus_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.exists()
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | NONBLOCK, 0o644)  # a FIFO put there must not block
     except OSError as exc:
         raise KeytuiError(f"cannot open corpus {path}: {exc.strerror}") from None
     try:
@@ -138,12 +167,25 @@ class CorpusBusy(KeytuiError):
 
 
 def _lock(fd: int, path: Path) -> None:
+    """Take the recorder's lock on `fd`, the corpus opened at `path`, or refuse at once.
+
+    The lock is only the corpus's if `path` still names the file locked: were it replaced or removed between the
+    open and the lock (an import, or a writer cleaning up), the lock would hold a file nobody reads, and a second
+    recorder could lock the new one and write beside this one. Checked after locking, so it holds from then on."""
     if fcntl is None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         raise CorpusBusy(f"corpus {path.stem!r} is being recorded by another keytui") from None
+    try:
+        locked, named = os.fstat(fd), os.stat(path)
+        same = (locked.st_dev, locked.st_ino) == (named.st_dev, named.st_ino)
+    except OSError:
+        same = False
+    if not same:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        raise CorpusBusy(f"corpus {path.stem!r} was replaced while it was being opened (by another keytui?); try again")
 
 
 class CorpusWriter:
@@ -178,7 +220,7 @@ class CorpusWriter:
         require_regular_or_missing(path, what=label)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NONBLOCK, 0o644)
         except OSError as exc:
             raise KeytuiError(f"cannot open corpus {path}: {exc.strerror}") from None
         try:
@@ -187,7 +229,7 @@ class CorpusWriter:
             if timestamps:
                 times_path = path.with_suffix(TIMES_SUFFIX)
                 require_regular_or_missing(times_path, what=f"timestamps of {label}")
-                self._times_fd = os.open(times_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+                self._times_fd = os.open(times_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | NONBLOCK, 0o644)
                 self._times_size = self._repair_times()
         except OSError as exc:
             self._close_fds()
@@ -251,13 +293,9 @@ class CorpusWriter:
     def _append(self, fd: int, data: bytes, size_before: int) -> None:
         """One `write` call; anything short of all of `data` is cut back out, and reported in one line."""
         try:
-            written = os.write(fd, data)
+            append_whole(fd, data, size_before)
         except OSError as exc:
-            self._truncate(fd, size_before)
-            self._refused("the disk is full" if exc.errno == ENOSPC else exc.strerror or str(exc))
-        if written != len(data):
-            self._truncate(fd, size_before)
-            self._refused(f"the disk took {written} of the key's {len(data)} bytes (full?)")
+            self._refused(write_failure(exc))
 
     def _truncate(self, fd: int, size: int) -> None:
         with contextlib.suppress(OSError):  # shrinking a file needs no space; if even this fails, say so below

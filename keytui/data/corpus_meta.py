@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from keytui.data.corpus import atomic_write_bytes
+from keytui.data.files import MissingFile, read_json_file
 from keytui.data.keyboard import DEFAULT_LAYOUT, layout_or_default
 from keytui.data.paths import BUNDLED_DIR, CORPUS_SUFFIX, Workspace, validate_name
 from keytui.errors import KeytuiError
@@ -55,20 +56,16 @@ def is_bundled(corpus_path: Path) -> bool:
 def read_meta(corpus_path: Path) -> CorpusMeta:
     """The corpus's sidecar, or what a corpus without one is: typing, or synthetic when bundled with keytui."""
     path = meta_path(corpus_path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    try:  # the shared guard: a FIFO, /dev/zero, bad UTF-8 or 100,000-deep JSON is one line, never a hang
+        data = read_json_file(path, what=f"the sidecar {path.name}")
+    except MissingFile:
         return CorpusMeta(kind="synthetic" if is_bundled(corpus_path) else "typing")
-    except OSError as exc:
-        raise KeytuiError(f"cannot read {path.name}: {exc.strerror}") from None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise KeytuiError(f"{path.name} is not valid JSON; fix or delete it (it says what the corpus is)") from None
+    except KeytuiError as exc:
+        raise KeytuiError(f"{exc}; fix or delete it (it says what the corpus is)") from None
     if not isinstance(data, dict):
         raise KeytuiError(f"{path.name} is not a JSON object; fix or delete it (it says what the corpus is)")
     data.setdefault("kind", "synthetic" if is_bundled(corpus_path) else "typing")
-    if data["kind"] not in KINDS:
+    if not isinstance(data["kind"], str) or data["kind"] not in KINDS:
         raise KeytuiError(f"{path.name} has no valid kind (one of {', '.join(KINDS)})")
     layout = data.get("layout", DEFAULT_LAYOUT)
     extra = {k: v for k, v in data.items() if k not in ("kind", "layout", "created")}
@@ -106,8 +103,28 @@ def update_meta(corpus_path: Path, **changes: object) -> CorpusMeta:
 
 
 def read_layout(corpus_path: Path) -> str:
-    """The layout the corpus was typed on (qwerty for a corpus from before layouts were kept)."""
-    return layout_or_default(read_meta(corpus_path).layout)
+    """The layout the corpus was typed on (qwerty for a corpus from before layouts were kept, and for one whose
+    sidecar cannot be read: a layout only tunes the geometry expert, so it is no reason to refuse; `sidecar_problem`
+    says what is wrong, for the one line a command shows)."""
+    try:
+        return layout_or_default(read_meta(corpus_path).layout)
+    except KeytuiError:
+        return DEFAULT_LAYOUT
+
+
+def sidecar_problem(corpus_path: Path) -> str | None:
+    """Why the corpus's sidecar cannot be read, in one line, or None when it can (or there is none)."""
+    try:
+        read_meta(corpus_path)
+    except KeytuiError as exc:
+        return str(exc)
+    return None
+
+
+def known_kind(corpus_path: Path) -> str | None:
+    """The corpus's kind, or None when its sidecar cannot be read (what a model trained on it records)."""
+    kind = corpus_kind(corpus_path)
+    return None if kind == "?" else kind
 
 
 def set_layout(corpus_path: Path, layout: str) -> CorpusMeta:
@@ -173,13 +190,3 @@ def new_corpus_path(ws: Workspace, name: str, *, force: bool) -> Path:
     if shipped and not force:
         raise KeytuiError(f"{name!r} is a name keytui ships (the demo); choose another --name or pass --force")
     return ws.corpora / f"{name}{CORPUS_SUFFIX}"
-
-
-def label_corpus(path: Path, kind: str, existed: bool, layout: str = "qwerty") -> None:
-    """Write the corpus's kind; if that fails, a corpus just created is removed rather than left unlabelled."""
-    try:
-        write_meta(path, kind, layout)
-    except KeytuiError:
-        if not existed:
-            path.unlink(missing_ok=True)
-        raise

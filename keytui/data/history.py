@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from keytui.data.files import MiB, MissingFile, append_whole, open_for_append, read_regular_tail, write_failure
 from keytui.errors import KeytuiError
 
 try:  # POSIX advisory locks; elsewhere appends still work, unlocked
@@ -30,6 +31,7 @@ MODES = ("play", "dodge", "few-key", "random", "mixed")
 KINDS = ("round", "game")
 MIN_KEYS_FOR_RECORD = 20  # a round shorter than this says too little to be anybody's record
 FORMAT_VERSION = 1
+MAX_HISTORY_BYTES = 64 * MiB  # a record is under a kilobyte or two: years of play; older lines are left on disk
 
 
 @dataclass(frozen=True)
@@ -158,23 +160,19 @@ class History:
         """Append one record: one write, then fsync. Raises KeytuiError (one line) when the disk refuses it."""
         line = (json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise KeytuiError(f"cannot open the history {self.path}: {exc.strerror}") from None
+            fd = open_for_append(self.path, what=self.path.name)
+        except KeytuiError as exc:
+            raise KeytuiError(f"cannot append to the history: {exc}") from None
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)  # appends are short: wait for the other keytui rather than fail
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 line = b"\n" + line  # a crash left the last line open: close it so it cannot swallow this one
-            while line:
-                written = os.write(fd, line)
-                line = line[written:]
+            append_whole(fd, line, size)  # one write, cut back on a short one: never half a record
             os.fsync(fd)
         except OSError as exc:
-            reason = "the disk is full" if exc.errno == 28 else exc.strerror
-            raise KeytuiError(f"cannot append to the history {self.path}: {reason}") from None
+            raise KeytuiError(f"cannot append to the history {self.path}: {write_failure(exc)}") from None
         finally:
             with contextlib.suppress(OSError):
                 if fcntl is not None:
@@ -182,14 +180,18 @@ class History:
             os.close(fd)
 
     def read(self) -> HistoryRead:
-        """Every record that can be read, oldest first, and how many lines could not."""
+        """Every record that can be read, oldest first, and how many lines could not. Read through the shared guard
+        (a FIFO or a device is one line of KeytuiError, never a hang); past MAX_HISTORY_BYTES only the newest
+        records are read, and the line cut in two at the start counts as skipped."""
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+            raw, cut = read_regular_tail(self.path, what=self.path.name, limit=MAX_HISTORY_BYTES)
+        except MissingFile:
             return HistoryRead([], 0)
-        except OSError as exc:
-            raise KeytuiError(f"cannot read the history {self.path}: {exc.strerror}") from None
-        return parse_lines(raw.split(b"\n"))
+        except KeytuiError as exc:
+            raise KeytuiError(f"cannot read the history: {exc}") from None
+        lines = raw.split(b"\n")
+        read = parse_lines(lines[1:] if cut else lines)
+        return HistoryRead(read.records, read.skipped + cut)
 
 
 def parse_lines(lines: Iterable[bytes]) -> HistoryRead:

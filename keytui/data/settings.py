@@ -1,8 +1,8 @@
 """The player's settings that outlive a run (today: the theme), in a small JSON file in the user's config directory.
 
 Written atomically (a crash leaves the old file or the new one, never half of one). Reading is tolerant: a missing,
-unreadable or corrupt file, or a value of the wrong type, gives the defaults, never an error, since nothing in it is
-worth refusing to start over.
+unreadable or corrupt file (a FIFO or a device included: it goes through keytui/files.py's guard), or a value of the
+wrong type, gives the defaults, never an error, since nothing in it is worth refusing to start over.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ def settings_path() -> Path:
 
 def load_settings(path: Path | None = None) -> dict:
     """The saved settings, or {} when there are none that can be read."""
-    try:
-        data = json.loads((path or settings_path()).read_bytes().decode("utf-8"))
-    except (OSError, ValueError, RecursionError):  # missing, unreadable, not UTF-8, not JSON
+    from keytui.data.files import read_json_file
+    from keytui.errors import KeytuiError
+
+    try:  # the shared guard: a FIFO or /dev/zero here gives the defaults at once, never a home screen that hangs
+        data = read_json_file(path or settings_path(), what=SETTINGS_FILE)
+    except KeytuiError:  # missing, not a regular file, too large, not UTF-8, not JSON
         return {}
     return data if isinstance(data, dict) else {}
 

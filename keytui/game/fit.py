@@ -21,7 +21,7 @@ from keytui.data.corpus import corpus_hash
 from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.game.versions import Decision, candidate_path, decide, install
+from keytui.game.versions import Decision, candidate_path, check_model_output, decide, install, training_lock
 from keytui.model.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from keytui.model.models import ModelConfig, use_layout
 from keytui.model.training import (
@@ -68,7 +68,17 @@ class FitOutcome:
         }
 
 
-def fit_and_save(
+def fit_and_save(text: str, *, out_path: Path, **settings: object) -> FitOutcome:
+    """Train on `text` and save the model to `out_path` (see `_fit_and_save` for the settings), once the place is
+    one a model may go (never over a corpus, someone's file or the shipped models), holding the name's training lock
+    from the first save to the install (a second run into the same name is refused in one line)."""
+    out_path = Path(out_path)
+    check_model_output(out_path)
+    with training_lock(out_path):
+        return _fit_and_save(text, out_path=out_path, **settings)  # type: ignore[arg-type]
+
+
+def _fit_and_save(
     text: str,
     *,
     corpus_name: str,

@@ -9,12 +9,19 @@ which neither model trained on), or when the user asks for it (`--replace`). The
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from keytui.data.paths import BUNDLED_DIR, CHECKPOINT_SUFFIX
 from keytui.errors import KeytuiError
+
+try:  # POSIX advisory locks; elsewhere two trains into one name are not kept apart
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 CANDIDATES = "candidates"
 PREVIOUS = "previous"
@@ -67,6 +74,46 @@ def previous_versions(out: Path) -> list[Path]:
     return [p for p in (previous_path(out, n) for n in range(1, KEEP + 1)) if p.exists()]
 
 
+def check_model_output(out: Path) -> None:
+    """Refuse, in one line, a place to save a model that would replace what it should not: a name without the model
+    suffix (`--out corpora/keys.txt` replaced a corpus), the models shipped with keytui (compared as resolved
+    folders: a relative `--out keytui/demo/demo.safetensors` in a clone is the shipped prior), and any existing file
+    that is not a model keytui wrote."""
+    from keytui.model.checkpoint import is_keytui_model
+
+    out = Path(out)
+    if out.suffix != CHECKPOINT_SUFFIX:
+        raise KeytuiError(f"a model is saved as NAME{CHECKPOINT_SUFFIX}, not {out.name!r}: choose another --out")
+    if out.parent.resolve() == BUNDLED_DIR.resolve():
+        raise KeytuiError(f"{out} ships with keytui and is never replaced: choose another --out")
+    if (out.exists() or out.is_symlink()) and not is_keytui_model(out):
+        raise KeytuiError(
+            f"{out} exists and is not a model keytui wrote; keytui will not replace it: choose another --out"
+        )
+
+
+@contextlib.contextmanager
+def training_lock(out: Path) -> Iterator[None]:
+    """Held by the run training into `out` from its first save to its install: two runs into one name would share
+    one candidate file, and one result would silently vanish. The second is refused at once, in one line."""
+    from keytui.data.files import open_for_append
+
+    folder = out.parent / CANDIDATES
+    fd = open_for_append(folder / f".{out.name}.lock", what=f"the training lock of {out.name}")
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise KeytuiError(
+                    f"model {out.stem!r} is being trained by another keytui: wait for it, or train into another "
+                    "name (--out NAME)"
+                ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def is_complete(meta: dict) -> bool:
     """A model whose training ended by itself and was scored on its test keys (not cancelled, not mid-run)."""
     return meta.get("status") in COMPLETE and bool(meta.get("metrics", {}).get("test"))
@@ -81,7 +128,8 @@ class Decision:
 
 def _rotate_into_previous(out: Path) -> Path:
     """Shift NAME.1 -> NAME.2 ... (dropping the oldest) and copy the current model to NAME.1, which is returned."""
-    from keytui.data.corpus import atomic_write_bytes
+    from keytui.data.files import atomic_write_bytes, read_regular_file
+    from keytui.model.checkpoint import MAX_CHECKPOINT_BYTES
 
     folder = out.parent / PREVIOUS
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,7 +138,8 @@ def _rotate_into_previous(out: Path) -> Path:
         if previous_path(out, number).exists():
             os.replace(previous_path(out, number), previous_path(out, number + 1))
     first = previous_path(out, 1)
-    atomic_write_bytes(first, out.read_bytes())  # a copy: `out` stays whole until the candidate is renamed over it
+    # a copy, read through the shared guard: `out` stays whole until the candidate is renamed over it
+    atomic_write_bytes(first, read_regular_file(out, what=f"model {out.name}", limit=MAX_CHECKPOINT_BYTES))
     return first
 
 
@@ -109,11 +158,13 @@ def decide(candidate: Path, out: Path, test_keys: str, warmup: str = "", *, repl
 
     `test_keys`: the candidate's held-out keys (neither model trained on them: the old model's fitted keys end before
     them when its corpus was this one, shorter); `warmup`: the keys just before them, shown to both unscored."""
-    from keytui.model.checkpoint import load_checkpoint, read_metadata
+    from keytui.model.checkpoint import is_keytui_model, load_checkpoint, read_metadata
 
     new_meta = read_metadata(candidate)
-    if not out.exists():
+    if not out.exists() and not out.is_symlink():
         return Decision(True, f"saved {out.name}")
+    if not is_keytui_model(out):  # appeared during the run (a FIFO, a link to /dev/zero, someone's file): kept
+        return Decision(False, f"kept {out.name}, which is not a model keytui wrote; this run's model is {candidate}")
     if replace:
         return Decision(True, f"replaced {out.name} as asked (--replace)")
     try:

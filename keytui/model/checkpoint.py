@@ -2,8 +2,14 @@
 
 Loading parses JSON and raw tensors only; nothing in a checkpoint can execute code (no pickle anywhere). Files are
 written to a temporary name and renamed into place, so a crash leaves the previous checkpoint intact. A checkpoint
-is untrusted input: before any model is built, the whole header is checked (model sizes bounded, every tensor's
-name, dtype and shape against the settings), the weights against their sha256 and for NaN or infinity.
+is untrusted input: before any model is built, the whole header is checked (model sizes bounded, the metadata's
+types, every tensor's name, dtype and shape against the settings), the file against its sha256, the weights for NaN
+or infinity, the key-cap indices against the tables they index, and the fitted keys against the vocabulary.
+`verify_checkpoint` (list, the home screen) and `load_checkpoint` (play, eval, train --from) run the same checks.
+
+The checksum (`sha256` in the header) covers every metadata entry and every tensor: an edited or damaged file is
+refused. Files saved before it existed still load: those with only `weights_sha256` have their weights checked
+(their metadata is still type-checked), the oldest ones (the shipped demo before this version) nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -28,7 +35,9 @@ FIT_IDS = "_keytui.fit_ids"  # the keys the model was fitted on (train + validat
 MAX_HEADER_BYTES = 64 * MiB
 MAX_CHECKPOINT_BYTES = 512 * MiB  # the largest model the size bounds allow, plus its fitted keys
 MAX_TENSORS = 1024
-WEIGHTS_HASH = "weights_sha256"  # in the header; checkpoints saved before it existed load without the check
+CHECKSUM = "sha256"  # in the header: every metadata entry and every tensor (keytui 0.1 from issue 29 on)
+WEIGHTS_HASH = "weights_sha256"  # the older checksum, of the tensors only: still checked in files that have it
+MAX_FIT_KEYS = 200_000  # the newest fitted keys read back: what the experts learn from (the memory keeps 50,000)
 EXTRA_PREFIX = "_keytui."  # keytui's own tensors beside the model's (the fitted keys, and any added later)
 DTYPE_BYTES = {"F32": 4, "F16": 2, "I64": 8, "I32": 4}
 FLOAT_DTYPES = {"F32": "<f4", "F16": "<f2"}
@@ -63,8 +72,8 @@ def save_checkpoint(path: str | Path, model: KeyModel, vocab: Vocab, meta: dict,
         "meta": json.dumps(
             {**meta, "keytui_version": __version__, "model": model.config.to_json(), "vocab": vocab.to_list()}
         ),
-        WEIGHTS_HASH: weights_hash((name, t.cpu().numpy().tobytes()) for name, t in tensors.items()),
     }
+    header[CHECKSUM] = checkpoint_hash(header, ((name, t.cpu().numpy().tobytes()) for name, t in tensors.items()))
     atomic_write_bytes(Path(path), save(tensors, metadata=header))
 
 
@@ -77,6 +86,39 @@ def weights_hash(named_bytes: Iterable[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
+def checkpoint_hash(info: dict[str, str], named_bytes: Iterable[tuple[str, bytes]]) -> str:
+    """sha256 over every metadata entry (but the checksums) and every tensor's name and bytes, each length-prefixed
+    and in name order: what an edit or a bit flip anywhere in the file's meaning changes."""
+    digest = hashlib.sha256()
+    for key in sorted(k for k in info if k not in (CHECKSUM, WEIGHTS_HASH)):
+        value = info[key].encode("utf-8")
+        digest.update(b"meta\0" + key.encode("utf-8") + b"\0" + len(value).to_bytes(8, "little"))
+        digest.update(value)
+    digest.update(weights_hash(named_bytes).encode("ascii"))
+    return digest.hexdigest()
+
+
+def is_keytui_model(path: Path) -> bool:
+    """Whether the regular file at `path` says it is a keytui checkpoint (its header names keytui's format), however
+    damaged the rest: what a writer may replace. Anything else (a corpus, someone's file) is not keytui's to replace."""
+    from keytui.data.files import open_regular_file
+
+    try:
+        fd = open_regular_file(path, what="model")
+    except KeytuiError:
+        return False
+    try:
+        (header_len,) = struct.unpack("<Q", os.pread(fd, 8, 0).ljust(8, b"\xff"))
+        if header_len > MAX_HEADER_BYTES:
+            return False
+        header = json.loads(os.pread(fd, header_len, 8).decode("utf-8"))
+        return isinstance(header, dict) and (header.get("__metadata__") or {}).get("format") == FORMAT
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return False
+    finally:
+        os.close(fd)
+
+
 def read_metadata(path: str | Path) -> dict:
     """The JSON metadata of a checkpoint, without loading torch or the weights (the header is checked whole)."""
     path = Path(path)
@@ -84,18 +126,34 @@ def read_metadata(path: str | Path) -> dict:
 
 
 def verify_checkpoint(path: str | Path) -> dict:
-    """The metadata of a checkpoint whose every byte was checked (header, tensor table, checksum, finite
-    weights), without torch: what `keytui list` and the home screen use to show a broken file as broken."""
+    """The metadata of a checkpoint that passed every check `load_checkpoint` makes (the same function runs them),
+    without loading the weights into the model: what `keytui list` and the home screen use to show a broken file
+    as broken, so that nothing play refuses is listed as good."""
     path = Path(path)
-    data = _read(path)
-    parsed = _parse(data, path)
-    _check_weights(data, parsed, path)
+    parsed, _, _ = _validate(path)
     return parsed.meta
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Load a checkpoint, trusting nothing in it: any file gives a Checkpoint or a one-line KeytuiError."""
     path = Path(path)
+    parsed, model, fit_text = _validate(path)
+    expected = _dtypes_and_shapes(model)
+    try:
+        from safetensors.torch import load
+
+        tensors = load(parsed.data)
+        model.load_state_dict({name: tensors[name] for name in expected}, strict=True)
+    except Exception as exc:  # checked above; a last net so that no file can raise past here
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise KeytuiError(f"{path.name} cannot be loaded ({first})") from None
+    model.eval()
+    return Checkpoint(model=model, vocab=parsed.vocab, meta=parsed.meta, fit_text=fit_text, path=path)
+
+
+def _validate(path: Path) -> tuple[_Parsed, KeyModel, str]:
+    """Every check, in order of cost; returns the parsed file, the (untrained) model its settings describe, whose
+    tensors match the file's, and the fitted keys as text. Shared by `verify_checkpoint` and `load_checkpoint`."""
     data = _read(path)
     parsed = _parse(data, path)
     _check_weights(data, parsed, path)
@@ -111,26 +169,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     unexpected = [name for name in unexpected if not name.startswith(EXTRA_PREFIX)]
     if unexpected:
         raise KeytuiError(f"{path.name} does not match its model settings (unexpected tensor {unexpected[0][:40]!r})")
-    fit = parsed.tensors.get(FIT_IDS)
-    if fit is not None and (fit.dtype not in ("I32", "I64") or len(fit.shape) != 1):
-        raise KeytuiError(f"{path.name} is corrupt (its fitted keys are not a list of key ids)")
-    try:
-        from safetensors.torch import load
-
-        tensors = load(data)
-        fit_ids = tensors.pop(FIT_IDS, None)
-        fit_list = fit_ids.tolist() if fit_ids is not None else []
-        if any(not 0 <= i < len(vocab) for i in fit_list):
-            raise KeytuiError(f"{path.name} is corrupt (a fitted key id is outside its vocabulary)")
-        model.load_state_dict({name: tensors[name] for name in expected}, strict=True)
-    except KeytuiError:
-        raise
-    except Exception as exc:  # checked above; a last net so that no file can raise past here
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise KeytuiError(f"{path.name} cannot be loaded ({first})") from None
-    model.eval()
-    fit_text = "".join(vocab.key(i) for i in fit_list)
-    return Checkpoint(model=model, vocab=vocab, meta=parsed.meta, fit_text=fit_text, path=path)
+    _check_indices(data, parsed, path)
+    fit_text = _fitted_text(data, parsed, path)
+    parsed.data = data
+    return parsed, model, fit_text
 
 
 @dataclass(frozen=True)
@@ -149,6 +191,7 @@ class _Parsed:
     data_start: int
     vocab: Vocab
     config: ModelConfig
+    data: bytes = b""  # the whole file, once every check passed
 
 
 def _read(path: Path) -> bytes:
@@ -185,6 +228,7 @@ def _parse(data: bytes, path: Path) -> _Parsed:
         raise KeytuiError(f"{name} has unreadable metadata") from None
     if not isinstance(meta, dict) or "vocab" not in meta or "model" not in meta:
         raise KeytuiError(f"{name} has incomplete metadata (no vocabulary or model settings)")
+    _check_meta_types(meta, name)
     tokens = meta["vocab"]
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens) or len(tokens) > MAX_VOCAB:
         raise KeytuiError(f"{name} has a broken vocabulary (a list of at most {MAX_VOCAB:,} keys is expected)")
@@ -242,11 +286,7 @@ def _check_weights(data: bytes, parsed: _Parsed, path: Path) -> None:
     import numpy as np
 
     view = memoryview(data)[parsed.data_start :]
-    stored = parsed.info.get(WEIGHTS_HASH)
-    if stored is not None:
-        actual = weights_hash((key, bytes(view[e.begin : e.end])) for key, e in parsed.tensors.items())
-        if actual != stored:
-            raise KeytuiError(f"{path.name} is corrupt: its weights do not match their checksum (damaged file?)")
+    _check_checksum(view, parsed, path)
     for key, entry in parsed.tensors.items():
         if entry.dtype in FLOAT_DTYPES:
             values = np.frombuffer(view[entry.begin : entry.end], dtype=FLOAT_DTYPES[entry.dtype])
@@ -279,3 +319,102 @@ def _dtypes_and_shapes(model: KeyModel) -> dict[str, tuple[str, tuple[int, ...]]
 
     names = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64", torch.int32: "I32"}
     return {key: (names.get(t.dtype, str(t.dtype)), tuple(t.shape)) for key, t in model.state_dict().items()}
+
+
+def _check_checksum(view: memoryview, parsed: _Parsed, path: Path) -> None:
+    """The whole-file checksum; for files saved before it, the weights-only one; for the oldest, none."""
+    named = ((key, bytes(view[e.begin : e.end])) for key, e in parsed.tensors.items())
+    if CHECKSUM in parsed.info:
+        if checkpoint_hash(parsed.info, named) != parsed.info[CHECKSUM]:
+            raise KeytuiError(f"{path.name} is corrupt: it does not match its checksum (damaged or edited file?)")
+    elif WEIGHTS_HASH in parsed.info and weights_hash(named) != parsed.info[WEIGHTS_HASH]:
+        raise KeytuiError(f"{path.name} is corrupt: its weights do not match their checksum (damaged file?)")
+
+
+_NUMBER = (int, float)
+# The metadata keytui writes and reads back, by path, and the types it must have. Anything else in a file is refused
+# here, in one line, by list, play and the home screen alike, rather than crashing whichever reads it first.
+META_TYPES: dict[tuple[str, ...], tuple[type, ...]] = {
+    ("corpus",): (dict,),
+    ("corpus", "name"): (str,),
+    ("corpus", "sha256"): (str,),
+    ("corpus", "keys"): (int,),
+    ("corpus", "kind"): (str, type(None)),
+    ("kind",): (str,),
+    ("created",): (str,),
+    ("status",): (str,),
+    ("layout",): (str,),
+    ("keytui_version",): (str,),
+    ("memory",): (dict,),
+    ("memory", "expert"): (bool,),
+    ("prior",): (dict,),
+    ("curve",): (list,),
+    ("split",): (dict,),
+    ("training",): (dict,),
+    ("best_epoch",): (int,),
+    ("refit_epochs",): (int,),
+    ("seconds",): _NUMBER,
+    ("metrics",): (dict,),
+    ("metrics", "test"): (dict,),
+    ("metrics", "test", "accuracy"): _NUMBER,
+    ("metrics", "predictor"): (dict, type(None)),
+    ("metrics", "baselines"): (dict,),
+    ("metrics", "held_out_typists"): (dict,),
+}
+
+
+def _check_meta_types(meta: dict, name: str) -> None:
+    """Each known metadata entry, where present, has the type keytui writes (a bool is no number here)."""
+    for keys, types in META_TYPES.items():
+        value: object = meta
+        for key in keys:
+            value = value.get(key, _ABSENT) if isinstance(value, dict) else _ABSENT
+        if value is _ABSENT:
+            continue
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, types) or (is_bool and bool not in types):
+            wanted = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise KeytuiError(f"{name} has broken metadata ({'.'.join(keys)} is not {wanted})")
+
+
+_ABSENT = object()
+
+
+def _integers(data: bytes, parsed: _Parsed, key: str):
+    """An integer tensor's values, read with numpy straight from the file's bytes."""
+    import numpy as np
+
+    entry = parsed.tensors[key]
+    start = parsed.data_start + entry.begin
+    dtype = {"I64": "<i8", "I32": "<i4"}[entry.dtype]
+    return np.frombuffer(data, dtype=dtype, count=(entry.end - entry.begin) // DTYPE_BYTES[entry.dtype], offset=start)
+
+
+def _check_indices(data: bytes, parsed: _Parsed, path: Path) -> None:
+    """Index tensors (`X_of_key`, e.g. `key_caps.cap_of_key`) point into their table `X_embedding` (IndexError in
+    eval and play otherwise): every value from 0 to the table's rows."""
+    for key, entry in parsed.tensors.items():
+        if not key.endswith("_of_key") or entry.dtype not in ("I64", "I32"):
+            continue
+        table = parsed.tensors.get(key.removesuffix("_of_key") + "_embedding.weight")
+        values = _integers(data, parsed, key)
+        rows = table.shape[0] if table is not None and table.shape else 0
+        if values.size and (values.min() < 0 or values.max() >= rows):
+            raise KeytuiError(f"{path.name} is corrupt ({key[:40]!r} points past the table it indexes)")
+
+
+def _fitted_text(data: bytes, parsed: _Parsed, path: Path) -> str:
+    """The newest MAX_FIT_KEYS fitted keys as text (the experts learn from no more; millions of ids would take
+    gigabytes and minutes before the first guess), each id checked against the vocabulary."""
+    import numpy as np
+
+    entry = parsed.tensors.get(FIT_IDS)
+    if entry is None:
+        return ""
+    if entry.dtype not in ("I32", "I64") or len(entry.shape) != 1:
+        raise KeytuiError(f"{path.name} is corrupt (its fitted keys are not a list of key ids)")
+    ids = _integers(data, parsed, FIT_IDS)[-MAX_FIT_KEYS:]
+    if ids.size and (ids.min() < 0 or ids.max() >= len(parsed.vocab)):
+        raise KeytuiError(f"{path.name} is corrupt (a fitted key id is outside its vocabulary)")
+    tokens = np.array(parsed.vocab.tokens, dtype=object)
+    return "".join(tokens[ids].tolist())

@@ -15,6 +15,7 @@ import os
 import time
 from pathlib import Path
 
+from keytui.data.files import MiB, append_whole, open_for_append, parse_json, read_regular_tail, write_failure
 from keytui.errors import KeytuiError
 from keytui.oracle.keyset import keyset_id
 
@@ -25,6 +26,8 @@ except ImportError:  # pragma: no cover - Windows
 
 PRIOR_PRESSES = 50_000  # the most recent presses read back as the prior; older games are left on disk
 FSYNC_EVERY = 32
+MAX_GAMES_BYTES = 8 * MiB  # the newest bytes of the store read for the prior: PRIOR_PRESSES presses, room to spare
+MAX_SCORES_BYTES = 1 * MiB  # the newest lines of the scores: far more than the few games the screen shows
 
 
 class GameStore:
@@ -38,9 +41,9 @@ class GameStore:
     def games(self, max_presses: int = PRIOR_PRESSES) -> list[str]:
         """The most recent stored games (presses of these keys only), oldest first, `max_presses` in all at most.
         A damaged file (not UTF-8) is skipped with nothing learned from it, never an error: it is only a prior."""
-        try:
-            raw = self.path.read_bytes()
-        except OSError:
+        try:  # the shared guard: a FIFO or /dev/zero here is skipped like a damaged file, never a hang
+            raw, _ = read_regular_tail(self.path, what=f"the few-key store {self.path}", limit=MAX_GAMES_BYTES)
+        except KeytuiError:
             return []
         text = raw.decode("utf-8", errors="ignore")
         keys = set(self.keys)
@@ -60,16 +63,17 @@ class GameStore:
     def scores(self, last: int = 10) -> list[dict]:
         """The figures of the last finished games, oldest first; lines that do not parse are skipped."""
         try:
-            lines = self.scores_path.read_text(encoding="utf-8", errors="ignore").splitlines()
-        except OSError:
+            raw, _ = read_regular_tail(self.scores_path, what="the few-key scores", limit=MAX_SCORES_BYTES)
+        except KeytuiError:
             return []
         found = []
-        for line in lines[-last:]:
-            with contextlib.suppress(ValueError):
-                entry = json.loads(line)
-                if isinstance(entry, dict) and isinstance(entry.get("hit_rate"), int | float):
+        for line in raw.split(b"\n")[-last - 1 :]:
+            with contextlib.suppress(KeytuiError):
+                entry = parse_json(line, what="a score line")
+                hit_rate = entry.get("hit_rate") if isinstance(entry, dict) else None
+                if isinstance(hit_rate, int | float) and not isinstance(hit_rate, bool):
                     found.append(entry)
-        return found
+        return found[-last:]
 
     def writer(self) -> GameWriter:
         return GameWriter(self)
@@ -83,11 +87,7 @@ class GameWriter:
         self.store = store
         self.presses = 0
         self._unsynced = 0
-        store.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            self._fd: int | None = os.open(store.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise KeytuiError(f"cannot open {store.path}: {exc.strerror}") from None
+        self._fd: int | None = open_for_append(store.path, what=f"the few-key store {store.path.name}")
         if fcntl is not None:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -95,19 +95,18 @@ class GameWriter:
                 os.close(self._fd)
                 self._fd = None
                 raise KeytuiError(f"a game on the keys {store.keys!r} is being played by another keytui") from None
-        size = os.fstat(self._fd).st_size
-        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+        self._size = os.fstat(self._fd).st_size  # under the lock: only this writer appends from here on
+        if self._size and os.pread(self._fd, 1, self._size - 1) != b"\n":
             self._write(b"\n")  # the last game was cut off: end its line so this game starts its own
 
     def _write(self, data: bytes) -> None:
         if self._fd is None:
             raise KeytuiError("the game store is closed")
         try:
-            while data:
-                data = data[os.write(self._fd, data) :]
+            append_whole(self._fd, data, self._size)  # one write, cut back on a short one: never half a press
         except OSError as exc:
-            reason = "the disk is full" if exc.errno == 28 else exc.strerror
-            raise KeytuiError(f"cannot keep the game in {self.store.path}: {reason}") from None
+            raise KeytuiError(f"cannot keep the game in {self.store.path}: {write_failure(exc)}") from None
+        self._size += len(data)
 
     def write(self, key: str) -> None:
         self._write(key.encode("utf-8"))
@@ -136,10 +135,26 @@ class GameWriter:
             os.close(self._fd)
             self._fd = None
         if summary is not None and self.presses:
-            entry = {"when": round(time.time()), **summary}
-            with contextlib.suppress(OSError), open(self.store.scores_path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry) + "\n")
+            with contextlib.suppress(KeytuiError):  # the scores are for the screen: the game itself is kept
+                append_line(self.store.scores_path, {"when": round(time.time()), **summary}, what="the few-key scores")
 
     @property
     def closed(self) -> bool:
         return self._fd is None
+
+
+def append_line(path: Path, entry: dict, *, what: str) -> None:
+    """Append one JSON line: one write under an exclusive lock, cut back on a short write (KeytuiError, one line)."""
+    fd = open_for_append(path, what=what)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # two games ending at once: one line each, never interleaved
+        size = os.fstat(fd).st_size
+        line = (json.dumps(entry) + "\n").encode("utf-8")
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # a line left open by a crash must not swallow this one
+        append_whole(fd, line, size)
+    except OSError as exc:
+        raise KeytuiError(f"cannot append to {what} {path}: {write_failure(exc)}") from None
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, RichLog, Select, Static
 
 from keytui.data.corpus import read_corpus
-from keytui.data.corpus_meta import PLAYER_CORPUS, read_meta
+from keytui.data.corpus_meta import PLAYER_CORPUS, known_kind
 from keytui.data.paths import CORPUS_SUFFIX
 from keytui.errors import KeytuiError
 from keytui.game.versions import baseline_words, run_words
@@ -234,7 +234,7 @@ class TrainScreen(Screen):
             ModelConfig(vocab_size=2, **model_settings)
             corpus_path = Path(str(self.query_one("#corpus", Select).value))
             text = read_corpus(corpus_path)
-            corpus_kind = read_meta(corpus_path).kind
+            corpus_kind = known_kind(corpus_path)  # None for a broken sidecar: it costs the kind, not the run
         except KeytuiError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             self.query_one("#train-status", Static).update(
