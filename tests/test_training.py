@@ -117,7 +117,7 @@ def test_cancel_stops_training_and_keeps_the_best_epoch(small_text):
 
     result = _trainer(small_text, epochs=50).run(on_event, cancel)
     assert result.stopped == "cancelled" and result.epochs_run == 2
-    assert result.test is not None
+    assert result.test is None  # a cancel stops: the test keys are for runs that finished
 
 
 def _fit_tiny(text, path, config, on_event=None, cancel=None):

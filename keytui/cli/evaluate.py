@@ -38,8 +38,10 @@ def cmd_eval(args) -> int:
         raise KeytuiError("--keys goes with --players FILE (the few-key oracle game)")
     from keytui.game.evaluation import evaluate_corpus
     from keytui.game.versions import baseline_words
+    from keytui.model import threads
     from keytui.model.checkpoint import load_checkpoint
 
+    threads.for_play()  # a replay is a game: one key at a time
     ws = workspace_of(args)
     checkpoint = load_checkpoint(ws.checkpoint_path(args.model))
     text = read_corpus_noting(ws.corpus_path(args.corpus))

@@ -319,6 +319,9 @@ def _train_headless(
                 f"refitting on train + validation ({event.keys} keys) for {event.epochs} epochs", file=log, flush=True
             )
 
+    from keytui.model import threads
+
+    threads.for_training()
     if prior is not None:
         from keytui.model.checkpoint import read_metadata
 
@@ -342,6 +345,9 @@ def _train_headless(
     )
     result = outcome.result
     if outcome.checkpoint is None:
+        if result.stopped == "cancelled":  # headless, only Ctrl-C (SIGINT) cancels
+            print("keytui: interrupted before the first epoch finished; nothing was saved", file=sys.stderr)
+            return EXIT_INTERRUPTED
         raise KeytuiError("training stopped before the first epoch finished; nothing was saved")
     summary = outcome.summary(layout=layout, prior=prior, memory_expert=memory_expert)
     if as_json:
@@ -365,4 +371,7 @@ def _train_headless(
                     f"top-3 {scores['top3_hit_rate']:.1%}"
                 )
         print(f"{outcome.decision.reason} ({outcome.checkpoint})")
-    return EXIT_INTERRUPTED if result.stopped == "cancelled" else 0
+    if result.stopped == "cancelled":
+        print("keytui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0

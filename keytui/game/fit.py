@@ -144,7 +144,17 @@ def _fit_and_save(
 
     result = trainer.run(relay, cancel)
     baselines, predictor = {}, None
-    if result.test is not None:
+    if saved and result.stopped == "cancelled":
+        # The best weights are on disk already; say the run was cancelled and stop. Scoring the test keys (a replay
+        # through every expert, tens of seconds on a large corpus) is for runs that finished.
+        meta = meta_for(
+            result.history,
+            status=result.stopped,
+            best_epoch=result.best_epoch,
+            metrics={"val_loss": round(result.best_val_loss, 6)},
+        )
+        save_checkpoint(candidate, result.model, vocab, meta, fit_text)
+    elif result.test is not None:
         baselines = test_baselines(fit_text, split.test)
         predictor = test_predictor(Checkpoint(result.model, vocab, dict(base_meta), fit_text), split.test)
         meta = meta_for(

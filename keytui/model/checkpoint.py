@@ -19,15 +19,23 @@ import json
 import math
 import os
 import struct
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from keytui import __version__
 from keytui.data.files import MiB, atomic_write_bytes, read_regular_file
+from keytui.data.keyboard import FEATURE_SIZE, key_cap
 from keytui.data.vocab import Vocab
 from keytui.errors import KeytuiError
-from keytui.model.models import MAX_VOCAB, KeyModel, ModelConfig
+from keytui.model.config import MAX_VOCAB, ModelConfig
+
+if TYPE_CHECKING:  # torch loads only when a network is built from the weights (see Checkpoint.ensure_model)
+    from keytui.model.models import KeyModel
 
 FORMAT = "keytui-checkpoint"
 FORMAT_VERSION = 1
@@ -45,19 +53,35 @@ FLOAT_DTYPES = {"F32": "<f4", "F16": "<f2"}
 
 @dataclass
 class Checkpoint:
-    model: KeyModel
+    """A checked model file: its network as numpy arrays (`arrays`, read without torch) and, once built, as a
+    PyTorch module (`model`; `ensure_model` builds it from the arrays, which loads torch)."""
+
+    model: KeyModel | None
     vocab: Vocab
     meta: dict = field(default_factory=dict)
     fit_text: str = ""
     path: Path | None = None
+    arrays: dict[str, np.ndarray] | None = None  # name -> weights, as in the model's state_dict
+    settings: ModelConfig | None = None  # the model's settings, for a checkpoint whose network is not built yet
 
     @property
     def config(self) -> ModelConfig:
-        return self.model.config
+        if self.model is not None:
+            return self.model.config
+        assert self.settings is not None
+        return self.settings
 
     @property
     def label(self) -> str:
         return self.path.stem if self.path else "model"
+
+    def ensure_model(self) -> KeyModel:
+        """The PyTorch network, built from the checked arrays the first time (this imports torch: seconds)."""
+        with _BUILDING:  # the play screen builds it in the background; a caller that needs it now waits for it
+            if self.model is None:
+                assert self.arrays is not None
+                self.model = _build_model(self.config, self.vocab, self.arrays, self.path)
+        return self.model
 
 
 def save_checkpoint(path: str | Path, model: KeyModel, vocab: Vocab, meta: dict, fit_text: str = "") -> None:
@@ -127,43 +151,47 @@ def read_metadata(path: str | Path) -> dict:
 
 def verify_checkpoint(path: str | Path) -> dict:
     """The metadata of a checkpoint that passed every check `load_checkpoint` makes (the same function runs them),
-    without loading the weights into the model: what `keytui list` and the home screen use to show a broken file
-    as broken, so that nothing play refuses is listed as good."""
+    without torch: what `keytui list` and the home screen use to show a broken file as broken, so that nothing play
+    refuses is listed as good."""
     path = Path(path)
-    parsed, _, _ = _validate(path)
+    parsed, _ = _validate(path)
     return parsed.meta
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Load a checkpoint, trusting nothing in it: any file gives a Checkpoint or a one-line KeytuiError."""
+    checkpoint = load_weights(path)
+    checkpoint.ensure_model()
+    checkpoint.arrays = None  # the network holds the weights now: no second copy
+    return checkpoint
+
+
+def load_weights(path: str | Path) -> Checkpoint:
+    """A checkpoint's weights as numpy arrays, every check of `load_checkpoint` made, without torch (its import
+    takes seconds; the game's first guess needs only numpy). `ensure_model()` builds the network later."""
     path = Path(path)
-    parsed, model, fit_text = _validate(path)
-    expected = _dtypes_and_shapes(model)
-    try:
-        from safetensors.torch import load
+    parsed, fit_text = _validate(path)
+    view = memoryview(parsed.data)[parsed.data_start :]
+    expected = expected_tensors(parsed.config, parsed.vocab.tokens)
+    arrays = {name: _array(view, parsed.tensors[name]) for name in expected}
+    return Checkpoint(
+        model=None,
+        vocab=parsed.vocab,
+        meta=parsed.meta,
+        fit_text=fit_text,
+        path=path,
+        arrays=arrays,
+        settings=parsed.config,
+    )
 
-        tensors = load(parsed.data)
-        model.load_state_dict({name: tensors[name] for name in expected}, strict=True)
-    except Exception as exc:  # checked above; a last net so that no file can raise past here
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise KeytuiError(f"{path.name} cannot be loaded ({first})") from None
-    model.eval()
-    return Checkpoint(model=model, vocab=parsed.vocab, meta=parsed.meta, fit_text=fit_text, path=path)
 
-
-def _validate(path: Path) -> tuple[_Parsed, KeyModel, str]:
-    """Every check, in order of cost; returns the parsed file, the (untrained) model its settings describe, whose
-    tensors match the file's, and the fitted keys as text. Shared by `verify_checkpoint` and `load_checkpoint`."""
+def _validate(path: Path) -> tuple[_Parsed, str]:
+    """Every check, in order of cost, without torch; returns the parsed file (its tensors match the network its
+    settings describe) and the fitted keys as text. Shared by `verify_checkpoint` and `load_weights`."""
     data = _read(path)
     parsed = _parse(data, path)
     _check_weights(data, parsed, path)
-    vocab, config = parsed.vocab, parsed.config
-    _check_shapes(_expected_tensors(replace(config, share_key_caps=False)), parsed, path)  # the sizeable core
-    try:
-        model = KeyModel(config, vocab.tokens)  # no bigger than the file now: its core matched the tensors
-    except Exception as exc:
-        raise KeytuiError(f"{path.name} cannot be loaded ({type(exc).__name__})") from None
-    expected = _dtypes_and_shapes(model)
+    expected = expected_tensors(parsed.config, parsed.vocab.tokens)
     _check_shapes(expected, parsed, path)
     unexpected = sorted(set(parsed.tensors) - set(expected) - {FIT_IDS})
     unexpected = [name for name in unexpected if not name.startswith(EXTRA_PREFIX)]
@@ -172,7 +200,34 @@ def _validate(path: Path) -> tuple[_Parsed, KeyModel, str]:
     _check_indices(data, parsed, path)
     fit_text = _fitted_text(data, parsed, path)
     parsed.data = data
-    return parsed, model, fit_text
+    return parsed, fit_text
+
+
+_BUILDING = threading.Lock()
+NUMPY_DTYPES = {"F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4"}
+
+
+def _array(view: memoryview, entry: _Entry) -> np.ndarray:
+    """A tensor's bytes as a numpy array of its own (little-endian, as safetensors stores them): no view into the
+    file's bytes, so the arrays outlive them and can be written to."""
+    values = np.frombuffer(view[entry.begin : entry.end], dtype=NUMPY_DTYPES[entry.dtype])
+    return values.reshape(entry.shape).astype(values.dtype.newbyteorder("="), copy=True)
+
+
+def _build_model(config: ModelConfig, vocab: Vocab, arrays: dict[str, np.ndarray], path: Path | None) -> KeyModel:
+    """The PyTorch network holding `arrays` (already checked against `config`)."""
+    import torch
+
+    from keytui.model.models import KeyModel
+
+    name = path.name if path is not None else "model"
+    try:
+        model = KeyModel(config, vocab.tokens)  # no bigger than the file: its tensors matched these settings
+        model.load_state_dict({key: torch.from_numpy(value) for key, value in arrays.items()}, strict=True)
+    except Exception as exc:  # checked already; a last net so that no file can raise past here
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise KeytuiError(f"{name} cannot be loaded ({first})") from None
+    return model.eval()
 
 
 @dataclass(frozen=True)
@@ -306,19 +361,47 @@ def _check_shapes(expected: dict[str, tuple[str, tuple[int, ...]]], parsed: _Par
             )
 
 
-def _expected_tensors(config: ModelConfig) -> dict[str, tuple[str, tuple[int, ...]]]:
-    """Name -> (dtype, shape) of the model `config` describes, built on torch's meta device (no memory)."""
-    import torch
+def expected_tensors(config: ModelConfig, keys: list[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Name -> (dtype, shape) of every tensor in the state_dict of the KeyModel that `config` describes over
+    `keys` (keytui/model/models.py), worked out without torch. tests/test_weights.py checks it against torch's."""
+    V, E, H, L = config.vocab_size, config.embedding_dim, config.hidden_size, config.num_layers
+    tensors: dict[str, tuple[str, tuple[int, ...]]] = {}
+    onehot = config.arch == "gru-onehot"
+    if not onehot:
+        tensors["embedding.weight"] = ("F32", (V, E))
+    gates = 3 if config.arch.startswith("gru") else 4
+    for layer in range(L):
+        inputs = (V if onehot else E) if layer == 0 else H
+        tensors[f"rnn.weight_ih_l{layer}"] = ("F32", (gates * H, inputs))
+        tensors[f"rnn.weight_hh_l{layer}"] = ("F32", (gates * H, H))
+        tensors[f"rnn.bias_ih_l{layer}"] = ("F32", (gates * H,))
+        tensors[f"rnn.bias_hh_l{layer}"] = ("F32", (gates * H,))
+    features = 2 * H if config.arch == "lstm-attn" else H
+    tensors["head.weight"] = ("F32", (V, features))
+    tensors["head.bias"] = ("F32", (V,))
+    if config.share_key_caps:
+        caps = shared_caps(keys)
+        tensors["key_caps.cap_of_key"] = ("I64", (V,))
+        tensors["key_caps.shift_of_key"] = ("I64", (V,))
+        tensors["key_caps.cap_embedding.weight"] = ("F32", (len(caps) + 1, E))
+        tensors["key_caps.shift_embedding.weight"] = ("F32", (2, E))
+        tensors["key_caps.cap_head.weight"] = ("F32", (len(caps) + 1, features))
+        tensors["key_caps.shift_head.weight"] = ("F32", (2, features))
+        tensors["key_caps.shift_head.bias"] = ("F32", (2,))
+    if config.key_geometry:
+        tensors["key_geometry.key_features"] = ("F32", (V, FEATURE_SIZE))
+        tensors["key_geometry.feature_embedding.weight"] = ("F32", (E, FEATURE_SIZE))
+        tensors["key_geometry.feature_head.weight"] = ("F32", (FEATURE_SIZE, features))
+    return tensors
 
-    with torch.device("meta"):
-        return _dtypes_and_shapes(KeyModel(config))
 
-
-def _dtypes_and_shapes(model: KeyModel) -> dict[str, tuple[str, tuple[int, ...]]]:
-    import torch
-
-    names = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64", torch.int32: "I32"}
-    return {key: (names.get(t.dtype, str(t.dtype)), tuple(t.shape)) for key, t in model.state_dict().items()}
+def shared_caps(keys: list[str]) -> list[str]:
+    """The key caps with two characters among `keys` (a / A, 1 / !), in the order KeyCaps numbers them."""
+    counts: dict[str, int] = {}
+    for key in keys:
+        cap = key_cap(key)
+        counts[cap] = counts.get(cap, 0) + 1
+    return [cap for cap, n in counts.items() if n > 1]
 
 
 def _check_checksum(view: memoryview, parsed: _Parsed, path: Path) -> None:

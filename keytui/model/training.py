@@ -340,8 +340,11 @@ class Trainer:
         vocab: Vocab,
         split: Split,
         initial: KeyModel | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """`clock`: seconds, for `max_seconds` (tests pass a fake one)."""
         self.config = config
+        self.clock = clock
         self.vocab = vocab
         self.split = split
         torch.manual_seed(config.seed)
@@ -395,8 +398,10 @@ class Trainer:
             offset = min(offset, max(0, len(ids) - 2 * c.seq_len))
             yield from chunk_batches(ids, c.batch_size, c.seq_len, offset)
 
-    def _train_epoch(self, ids, epoch, optimizer, generator, cancel, emit) -> float:
-        """One pass over `ids`; returns the mean training loss."""
+    def _train_epoch(self, ids, epoch, optimizer, generator, cancel, emit, until: float | None = None) -> float:
+        """One pass over `ids`; returns the mean training loss. A cancel stops it at the next batch (_Cancelled);
+        so does reaching `until` on the clock (_TimeUp, with the mean loss of the batches run): one batch of a
+        10 MB corpus is milliseconds, its epoch minutes."""
         c = self.config
         model = self.model
         model.train()
@@ -405,6 +410,8 @@ class Trainer:
         for batch_index, (x, y) in enumerate(self._epoch_batches(ids, generator), start=1):
             if cancel.is_set():
                 raise _Cancelled
+            if until is not None and count and self.clock() >= until:
+                raise _TimeUp(total / count)
             if c.objective == "window":
                 _, loss, _ = model(x, y, last_only=True)
             else:
@@ -448,8 +455,9 @@ class Trainer:
             )
         )
         shape, step_seconds = self._run_shape(), measure_step_seconds(model)
-        started = time.perf_counter()
+        started = self.clock()
         self._started = started
+        until = None if c.max_seconds is None else started + c.max_seconds
         self._start_average()
         best_loss, best_epoch, best_state, bad_epochs = math.inf, 0, None, 0
         best_lr = c.lr
@@ -457,7 +465,10 @@ class Trainer:
         stopped = "max_epochs"
         try:
             for epoch in range(1, c.epochs + 1):
-                train_loss = self._train_epoch(self.train_ids, epoch, optimizer, generator, cancel, emit)
+                try:
+                    train_loss = self._train_epoch(self.train_ids, epoch, optimizer, generator, cancel, emit, until)
+                except _TimeUp as cut:  # the time is up mid-epoch: score the weights reached, as an epoch's end
+                    train_loss = cut.mean_loss
                 val = self.evaluate(self.val_ids, self.train_ids)
                 scheduler.step(val.loss)
                 improved = val.loss < best_loss - 1e-4
@@ -467,7 +478,7 @@ class Trainer:
                     best_state = copy.deepcopy(self.scored_model.state_dict())
                 else:
                     bad_epochs += 1
-                elapsed = time.perf_counter() - started
+                elapsed = self.clock() - started
                 event = EpochDone(
                     epoch=epoch,
                     epochs=c.epochs,
@@ -503,8 +514,7 @@ class Trainer:
             if c.refit and stopped != "cancelled":
                 for group in optimizer.param_groups:  # the rate that found the chosen weights, not a decayed one
                     group["lr"] = best_lr
-                limit = None if c.max_seconds is None else started + c.max_seconds
-                refit_epochs = self._refit(best_epoch, optimizer, generator, _Deadline(cancel, limit), emit)
+                refit_epochs = self._refit(best_epoch, optimizer, generator, _Deadline(cancel, until, self.clock), emit)
                 if self.averaged is not None:
                     model.load_state_dict(self.averaged.module.state_dict())
         self.averaged = None  # from here on, self.model holds the final weights
@@ -516,10 +526,10 @@ class Trainer:
             best_epoch,
             best_loss,
             history,
-            seconds=time.perf_counter() - started,
+            seconds=self.clock() - started,
             refit_epochs=refit_epochs,
         )
-        if best_state is not None:
+        if best_state is not None and stopped != "cancelled":  # a cancel (Ctrl-C) stops now: no test keys read
             result.test = self.evaluate_test()
         emit(TrainingFinished(result))
         return result
@@ -554,7 +564,7 @@ class Trainer:
                 self._train_epoch(ids, epoch, optimizer, generator, cancel, emit)
                 done = epoch
                 limit = self.config.max_seconds
-                if limit is not None and time.perf_counter() - self._started >= limit:
+                if limit is not None and self.clock() - self._started >= limit:
                     break  # --max-seconds bounds the whole run, the refit included
         except (_Cancelled, KeyboardInterrupt):
             pass
@@ -565,15 +575,24 @@ class _Cancelled(Exception):
     pass
 
 
+class _TimeUp(Exception):
+    """`max_seconds` ran out within an epoch; carries the mean loss of the batches that ran."""
+
+    def __init__(self, mean_loss: float) -> None:
+        super().__init__()
+        self.mean_loss = mean_loss
+
+
 class _Deadline:
     """A cancel flag that also reads as set once `--max-seconds` has run out (the refit honours the limit too)."""
 
-    def __init__(self, cancel: threading.Event, until: float | None) -> None:
+    def __init__(self, cancel: threading.Event, until: float | None, clock: Callable[[], float]) -> None:
         self.cancel = cancel
         self.until = until
+        self.clock = clock
 
     def is_set(self) -> bool:
-        return self.cancel.is_set() or (self.until is not None and time.perf_counter() >= self.until)
+        return self.cancel.is_set() or (self.until is not None and self.clock() >= self.until)
 
 
 def with_overrides(config: TrainConfig, **overrides) -> TrainConfig:

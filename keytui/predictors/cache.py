@@ -26,7 +26,7 @@ class NeuralCachePredictor(Predictor):
         self.size = size
         self.theta = theta
         self.share = share
-        self._features = np.zeros((size, network.model.head.in_features), dtype=np.float32)
+        self._features = np.zeros((size, network.feature_size), dtype=np.float32)
         self._next = np.zeros(size, dtype=np.int64)
         self._count = 0
         self._slot = 0

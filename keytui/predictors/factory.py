@@ -21,6 +21,7 @@ still do (that is how it knows whom to trust).
 from __future__ import annotations
 
 from keytui.data.keyboard import layout_or_default
+from keytui.model.stepper import steps_in_numpy
 from keytui.predictors.base import Predictor
 from keytui.predictors.cache import NeuralCachePredictor
 from keytui.predictors.calibration import CalibratedPredictor
@@ -61,16 +62,16 @@ def build_experts(
     """The experts for `checkpoint`, by name, in the order the mixer must show them each key (the network first:
     the cache and the memory read its output). `memory`: None follows the checkpoint's metadata; `layout`: the
     keyboard the player types on (None: the checkpoint's)."""
-    from keytui.model.models import use_layout
-
     layout = layout_or_default(layout or checkpoint.meta.get("layout"))
-    use_layout(checkpoint.model, checkpoint.vocab.tokens, layout)  # a network with keyboard geometry reads this board
-    network = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive)
+    if memory is None:
+        memory = memory_allowed(checkpoint.meta)
+    if checkpoint.model is None and (not steps_in_numpy(checkpoint.config) or (memory and _memory_keys(checkpoint))):
+        checkpoint.ensure_model()  # the network steps in PyTorch, or the memory is read through it: torch now
+    read_on_layout(checkpoint, layout)  # a network with keyboard geometry reads this board
+    network = NeuralPredictor(checkpoint.model, checkpoint.vocab, adaptive=adaptive, checkpoint=checkpoint)
     experts: dict[str, Predictor] = {"network": network}
     if adaptive:
         experts["cache"] = NeuralCachePredictor(network)
-    if memory is None:
-        memory = memory_allowed(checkpoint.meta)
     store = _memory(checkpoint) if memory else None
     if store is not None:
         experts["memory"] = MemoryPredictor(network, store)
@@ -139,10 +140,31 @@ def confidence_context(expert: Predictor, bounds: tuple[float, ...] = (0.3, 0.6)
     return context
 
 
+def read_on_layout(checkpoint, layout: str) -> None:
+    """The checkpoint's network reads keyboard `layout` from now on (one without geometry is left as it is): its
+    PyTorch module when built, and its numpy arrays, from which a module built later starts."""
+    from dataclasses import replace
+
+    from keytui.model.config import key_feature_array
+
+    config = checkpoint.config
+    if checkpoint.model is not None:
+        from keytui.model.models import use_layout
+
+        use_layout(checkpoint.model, checkpoint.vocab.tokens, layout)
+    if checkpoint.arrays is not None and config.key_geometry and checkpoint.settings.layout != layout:
+        checkpoint.arrays["key_geometry.key_features"] = key_feature_array(checkpoint.vocab.tokens, layout)
+        checkpoint.settings = replace(checkpoint.settings, layout=layout)
+
+
+def _memory_keys(checkpoint) -> str:
+    return checkpoint.fit_text[-MEMORY_KEYS:]
+
+
 def _memory(checkpoint):
     from keytui.model.memory import KeyMemory
 
-    text = checkpoint.fit_text[-MEMORY_KEYS:]
+    text = _memory_keys(checkpoint)
     if len(text) < 2:
         return None
     ids = checkpoint.vocab.encode(text)

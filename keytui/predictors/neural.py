@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from keytui.data.vocab import UNKNOWN
@@ -17,6 +19,11 @@ class NeuralPredictor(Predictor):
     After each key, `feature` holds the network's top-layer output: the cache and the memory experts compare it.
     A GRU steps in numpy (keytui/model/stepper.py: the same arithmetic without PyTorch's per-call cost); its folded
     weights are rebuilt after each SGD step.
+
+    `model` may be None when `checkpoint` (keytui/model/checkpoint.py) holds the weights as numpy arrays and its PyTorch
+    network is still being built in the background (torch takes seconds to load; the play screen guesses at once):
+    a GRU then guesses from the arrays, and the SGD steps that fall due wait, in order, until the network is there
+    (`joined`). Until then it guesses as the frozen network does.
     """
 
     name = "network"
@@ -30,14 +37,13 @@ class NeuralPredictor(Predictor):
         adapt_every: int = 10,
         adapt_lr: float = 0.01,
         adapt_decay: float = 0.01,
+        checkpoint=None,
     ) -> None:
-        import torch
-
-        from keytui.model.stepper import compile_stepper
+        from keytui.model.stepper import GRUStepper, compile_stepper, steps_in_numpy
 
         super().__init__()
-        self.torch = torch
-        self.model = model.eval()
+        self.model = None
+        self.checkpoint = checkpoint
         self.vocab = vocab
         self.keys = [k for k in vocab.tokens if k != UNKNOWN]
         self.adaptive = adaptive
@@ -47,16 +53,37 @@ class NeuralPredictor(Predictor):
         self.state = None
         self._segment: list[int] = []
         self._segment_state = None
-        self._pending: tuple[list[int], object] | None = None  # a full segment waiting for its SGD step
+        self._pending: deque[tuple[list[int], object]] = deque()  # full segments waiting for their SGD step
         self.feature: np.ndarray | None = None
-        if adaptive:
-            self._trained = [p.detach().clone() for p in model.parameters()]
-        self._stepper = compile_stepper(self.model)
-        self._probs = self._initial_probs()
-
-    def _initial_probs(self) -> np.ndarray:
+        if model is not None:
+            self._stepper = compile_stepper(model)
+            self._join(model)
+            head_bias = model.head.bias.detach().numpy()
+            self.feature_size = model.head.in_features
+        else:
+            config, arrays = checkpoint.config, checkpoint.arrays
+            if not steps_in_numpy(config):
+                raise ValueError(f"a {config.arch} network steps in PyTorch: build it first (ensure_model)")
+            self._stepper = GRUStepper(config, arrays)
+            head_bias = arrays["head.bias"]
+            self.feature_size = arrays["head.weight"].shape[1]
         # Before any key there is no recurrent output yet: use the output layer's bias (the model's prior).
-        return self._to_probs(self.model.head.bias.detach())
+        self._probs = self._to_probs(head_bias)
+
+    @property
+    def joined(self) -> bool:
+        """Whether the PyTorch network is here (it learns only then)."""
+        return self.model is not None
+
+    def _join(self, model) -> None:
+        import torch
+
+        self.torch = torch
+        self.model = model.eval()
+        if self.adaptive:
+            self._trained = [p.detach().clone() for p in model.parameters()]
+        if self._stepper is not None:
+            self._stepper.model = model  # refresh() folds its weights after each SGD step
 
     def _to_probs(self, logits) -> np.ndarray:
         if not isinstance(logits, np.ndarray):
@@ -84,14 +111,16 @@ class NeuralPredictor(Predictor):
             self._segment.append(key_id)
             if len(self._segment) > self.adapt_every:
                 # The guess above is already made; the SGD step waits for settle() (or the next key).
-                self._pending = (self._segment, self._segment_state)
+                self._pending.append((self._segment, self._segment_state))
                 # the next segment starts with this key, read from the state it was read in
                 self._segment, self._segment_state = [key_id], state_before
 
     def settle(self) -> None:
-        if self._pending is not None:
-            segment, state = self._pending
-            self._pending = None
+        if self._pending and self.model is None and self.checkpoint is not None and self.checkpoint.model is not None:
+            self._join(self.checkpoint.model)  # built in the background since the last key
+        if self._pending and self.model is not None:
+            # One step per call: steps that waited for the network catch up a key at a time, never all at once.
+            segment, state = self._pending.popleft()
             self._adapt(segment, state)
         if self._stepper is not None:
             self._stepper.prepare(self.state)  # the next key's step, as far as it can go without the key

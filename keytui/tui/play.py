@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from pathlib import Path
@@ -21,7 +22,8 @@ from keytui.data.history import History
 from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.errors import KeytuiError
 from keytui.game.session import ROLLING_KEYS, GameSession, KeyResult
-from keytui.model.checkpoint import load_checkpoint
+from keytui.model import threads
+from keytui.model.checkpoint import load_checkpoint, load_weights
 from keytui.predictors import NGramPredictor
 from keytui.predictors.factory import build_predictor
 from keytui.tui.keys import typed_character
@@ -121,8 +123,10 @@ class PlayScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        threads.for_play()
         try:
-            checkpoint = load_checkpoint(self.model_path)
+            # numpy only: torch takes seconds to load, and the first guess needs none of it (see _load_network)
+            checkpoint = load_weights(self.model_path)
         except KeytuiError as exc:
             self.query_one("#play-title", Static).update(
                 Content.from_markup("[b red]Cannot play:[/] $error", error=str(exc))
@@ -149,6 +153,24 @@ class PlayScreen(Screen):
             **({"clock": self.clock} if self.clock is not None else {}),
         )
         self._refresh()
+        if checkpoint.model is None and self.adaptive:  # the adaptive step learns with torch: load it meanwhile
+            self.call_after_refresh(self._load_network, checkpoint)
+
+    def _load_network(self, checkpoint) -> None:
+        """Build the PyTorch network in the background, once the first guess is on screen; the predictor joins it
+        between two keys when it is there (keytui/predictors/neural.py)."""
+
+        def build() -> None:
+            threads.for_play()
+            try:
+                checkpoint.ensure_model()
+            except Exception as exc:  # torch missing, memory short: the game plays on, frozen, and says why
+                reason = str(exc) if isinstance(exc, KeytuiError) else type(exc).__name__
+                with contextlib.suppress(RuntimeError):  # the app may have closed meanwhile
+                    self.app.call_from_thread(self.notify, f"The network will not learn as you play: {reason}")
+
+        # Not a daemon: leaving the app right away waits for torch to finish loading rather than exiting mid-import.
+        threading.Thread(target=build, name="keytui-load-network").start()
 
     def on_key(self, event: events.Key) -> None:
         character = typed_character(event)
@@ -385,6 +407,7 @@ class PlayScreen(Screen):
     def _retrain(self):
         from keytui.game.retrain import retrain
 
+        threads.for_training(beside_play=True)  # one thread: the game's keys come first
         return retrain(self.model_path, self.corpus_path, cancel=self.retrain_cancel)
 
     def on_worker_state_changed(self, event) -> None:

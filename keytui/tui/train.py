@@ -271,6 +271,9 @@ class TrainScreen(Screen):
     ) -> None:
         from keytui.data.corpus_meta import read_layout
         from keytui.game.fit import fit_and_save
+        from keytui.model import threads
+
+        threads.for_training()  # what the machine can spare, read now
 
         def post(event) -> None:
             message = BatchProgress(event) if isinstance(event, BatchDone) else TrainingEvent(event)

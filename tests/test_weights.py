@@ -1,0 +1,83 @@
+"""A checkpoint read with numpy alone: the same checks and the same numbers as through torch, and no torch."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from keytui.data.vocab import Vocab
+from keytui.errors import KeytuiError
+from keytui.model.checkpoint import expected_tensors, load_checkpoint, load_weights, save_checkpoint
+from keytui.model.models import KeyModel, ModelConfig
+from keytui.model.prior import PRIOR_PATH
+
+KEYS = "asdfjkl;AS 1!"
+
+SETTINGS = [
+    {"arch": "gru"},
+    {"arch": "gru-onehot", "num_layers": 1},
+    {"arch": "lstm", "num_layers": 3},
+    {"arch": "lstm-attn"},
+    {"arch": "gru", "share_key_caps": True, "key_geometry": True},
+    {"arch": "lstm-attn", "share_key_caps": True, "key_geometry": True, "layout": "dvorak"},
+    {"arch": "gru", "share_key_caps": False, "key_geometry": True},
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_expected_tensors_are_the_networks_own(settings):
+    vocab = Vocab.from_text(KEYS)
+    config = ModelConfig(vocab_size=len(vocab), hidden_size=6, embedding_dim=5, **settings)
+    names = {torch.float32: "F32", torch.int64: "I64"}
+    actual = {k: (names[t.dtype], tuple(t.shape)) for k, t in KeyModel(config, vocab.tokens).state_dict().items()}
+    assert expected_tensors(config, vocab.tokens) == actual
+
+
+@pytest.mark.parametrize("settings", SETTINGS[:5])
+def test_numpy_weights_are_the_saved_weights(tmp_path, settings):
+    vocab = Vocab.from_text(KEYS)
+    model = KeyModel(ModelConfig(vocab_size=len(vocab), hidden_size=6, embedding_dim=5, **settings), vocab.tokens)
+    path = tmp_path / "m.safetensors"
+    save_checkpoint(path, model, vocab, {}, fit_text="asdf")
+    weights = load_weights(path)
+    assert weights.model is None and weights.fit_text == "asdf"
+    for name, tensor in model.state_dict().items():
+        np.testing.assert_array_equal(weights.arrays[name], tensor.numpy())
+    built = weights.ensure_model()
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(built.state_dict()[name], tensor)
+
+
+def test_numpy_reading_keeps_the_checks(tmp_path):
+    vocab = Vocab.from_text(KEYS)
+    model = KeyModel(ModelConfig(vocab_size=len(vocab), hidden_size=6, embedding_dim=5), vocab.tokens)
+    path = tmp_path / "m.safetensors"
+    save_checkpoint(path, model, vocab, {})
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF  # one flipped bit in the weights
+    path.write_bytes(bytes(data))
+    with pytest.raises(KeytuiError, match="checksum"):
+        load_weights(path)
+    with torch.no_grad():
+        model.head.bias[0] = float("nan")
+    save_checkpoint(path, model, vocab, {})
+    with pytest.raises(KeytuiError, match="NaN"):
+        load_weights(path)
+
+
+def test_reading_the_shipped_network_loads_no_torch():
+    code = (
+        "import sys; from keytui.model.checkpoint import load_weights; "
+        f"c = load_weights({str(PRIOR_PATH)!r}); "
+        "print(sorted(m for m in ('torch', 'textual') if m in sys.modules), len(c.arrays))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "[]" and int(out[1]) > 10
+
+
+def test_the_shipped_network_loads_alike_both_ways():
+    weights, checkpoint = load_weights(PRIOR_PATH), load_checkpoint(PRIOR_PATH)
+    for name, tensor in checkpoint.model.state_dict().items():
+        np.testing.assert_array_equal(weights.arrays[name], tensor.numpy())
