@@ -124,8 +124,8 @@ class _TrainHelp(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if action.dest in _TRAIN_FLAGS or action.dest in _MODEL_FLAGS:
-            from keytui.model.models import ModelConfig
-            from keytui.model.training import TrainConfig
+            from keytui.model.config import ModelConfig
+            from keytui.model.train_config import TrainConfig
 
             if action.dest in _MODEL_FLAGS:
                 value = getattr(ModelConfig(vocab_size=2), _MODEL_FLAGS[action.dest])
@@ -201,7 +201,7 @@ def _train_settings(args, fine_tune: bool = False) -> tuple[dict, object]:
         refit=args.refit,
         refit_fraction=args.refit_fraction,
     )
-    from keytui.model.models import ModelConfig
+    from keytui.model.config import ModelConfig
 
     ModelConfig(vocab_size=2, **model)  # validate the settings before any corpus is read
     return model, config

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from keytui.data.keyboard import LAYOUTS, get_layout
+
+if TYPE_CHECKING:
+    import numpy as np
 from keytui.errors import KeytuiError
 
 ARCHITECTURES = ("gru", "gru-onehot", "lstm", "lstm-attn")
@@ -87,6 +89,8 @@ class ModelConfig:
 def key_feature_array(keys: Sequence[str], layout: str) -> np.ndarray:
     """(V, G) float32: each vocabulary entry's feature vector on `layout` (keytui/data/keyboard.py); the unknown
     token's is all zeros. What a network with keyboard geometry reads."""
+    import numpy as np  # not at the top: `keytui train --help` reads the settings without numpy
+
     board = get_layout(layout)
     table = np.asarray(board.feature_matrix([k if len(k) == 1 else " " for k in keys]), dtype=np.float32)
     for i, key in enumerate(keys):
