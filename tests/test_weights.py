@@ -81,3 +81,52 @@ def test_the_shipped_network_loads_alike_both_ways():
     weights, checkpoint = load_weights(PRIOR_PATH), load_checkpoint(PRIOR_PATH)
     for name, tensor in checkpoint.model.state_dict().items():
         np.testing.assert_array_equal(weights.arrays[name], tensor.numpy())
+
+
+def _keys(n: int) -> str:
+    from keytui.model.prior import typist_keys
+
+    return typist_keys(5, n)[1]
+
+
+def test_the_game_guesses_from_numpy_and_learns_once_the_network_joins():
+    """Built from numpy weights, the adaptive network guesses at once; its SGD steps wait until the PyTorch network
+    is built (in the background, in the play screen), then catch up one per settle, in order."""
+    from keytui.predictors import NeuralPredictor
+
+    keys = _keys(60)
+    waiting = load_weights(PRIOR_PATH)
+    early = NeuralPredictor(None, waiting.vocab, adaptive=True, checkpoint=waiting)
+    frozen = NeuralPredictor(load_checkpoint(PRIOR_PATH).model, waiting.vocab, adaptive=False)
+    for key in keys[:35]:  # three segments of 10 keys fall due: no network to learn with yet
+        early.observe(key)
+        early.settle()
+        frozen.observe(key)
+        np.testing.assert_allclose(early.probs(), frozen.probs(), rtol=1e-5, atol=1e-7)
+    assert not early.joined and len(early._pending) == 3
+    trained = {name: value.copy() for name, value in waiting.arrays.items()}
+    waiting.ensure_model()
+    early.settle()
+    assert early.joined and len(early._pending) == 2  # one step a settle: the game never waits for all three
+    early.settle()
+    early.settle()
+    assert not early._pending
+    changed = early.model.state_dict()["rnn.weight_hh_l0"].numpy()
+    assert not np.allclose(changed, trained["rnn.weight_hh_l0"])
+
+
+def test_a_network_built_before_the_first_step_learns_as_one_loaded_with_torch():
+    from keytui.predictors import NeuralPredictor
+
+    keys = _keys(45)
+    waiting = load_weights(PRIOR_PATH)
+    early = NeuralPredictor(None, waiting.vocab, adaptive=True, checkpoint=waiting)
+    loaded = load_checkpoint(PRIOR_PATH)
+    usual = NeuralPredictor(loaded.model, loaded.vocab, adaptive=True)
+    for i, key in enumerate(keys):
+        if i == 5:
+            waiting.ensure_model()
+        for predictor in (early, usual):
+            predictor.observe(key)
+            predictor.settle()
+        np.testing.assert_allclose(early.probs(), usual.probs(), rtol=1e-4, atol=1e-6)
