@@ -60,10 +60,11 @@ def resolve_model(ws, name: str | None) -> Path:
 
 
 def cmd_play(args) -> int:
-    from keytui.game.layouts import play_layout
     from keytui.model import threads
 
-    threads.for_play()  # before torch loads: a guess is too small to split over threads
+    threads.for_play()  # first, before numpy and torch load: a guess is too small to split over threads
+    from keytui.game.layouts import play_layout
+
     positive(args.round, "--round")
     if args.random is not None:
         positive(args.random, "--random")

@@ -50,7 +50,9 @@ def training_threads() -> int:
 
 
 def use_threads(count: int) -> None:
-    """torch computes on `count` threads from now on."""
+    """torch computes on `count` threads from now on, numpy's BLAS on one (keytui's numpy work is one key's small
+    products: threads only wait for each other, and spin while they do)."""
+    _one_blas_thread()
     torch = sys.modules.get("torch")
     if torch is None:  # read by torch when it loads
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(count)
@@ -70,3 +72,12 @@ def for_training(*, beside_play: bool = False) -> int:
     count = 1 if beside_play else training_threads()
     use_threads(count)
     return count
+
+
+def _one_blas_thread() -> None:
+    if "numpy" not in sys.modules:  # read by OpenBLAS as numpy loads
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
