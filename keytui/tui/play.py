@@ -37,6 +37,17 @@ def shown(key: str) -> str:
     return "␣" if key == " " else key
 
 
+def _identity_and_rows(content: Content | str, width: int) -> tuple[object, tuple[int, ...] | None]:
+    """What a Static's content is (its text and styles: Content's own == compares the text only) and the rows each
+    of its lines takes at `width` columns (None when the widget has no width yet): the same rows, the same room."""
+    content = Content.from_markup(content) if isinstance(content, str) else content
+    text = content.plain
+    identity = (text, tuple((span.start, span.end, str(span.style)) for span in content.spans))
+    if width <= 0:
+        return identity, None
+    return identity, tuple(max(1, -(-len(line) // width)) for line in text.split("\n"))
+
+
 class PlayScreen(Screen):
     DEFAULT_CSS = """
     PlayScreen #play { padding: 0 2; }
@@ -98,6 +109,7 @@ class PlayScreen(Screen):
         self.retrain_cancel = threading.Event()
         self.retraining = False
         self.pending_model: Path | None = None  # a retrained model that did better: it plays from the next round
+        self._shown: dict[str, tuple[object, tuple[int, ...] | None]] = {}  # what each Static shows: see _show
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -225,6 +237,30 @@ class PlayScreen(Screen):
         event.prevent_default()
         self.notify("Pasting is not typing: pasted keys are not played.", severity="warning")
 
+    def _show(self, selector: str, content: Content | str) -> None:
+        """Put `content` in the Static `selector`. Nothing happens when it shows that already, and the screen is laid
+        out again only when the text needs other room (rows): a layout pass over the whole screen for every key is
+        work a burst of keys does not need (on 30 keys, 240 layout requests became 35 or fewer)."""
+        widget = self.query_one(selector, Static)
+        identity, rows = _identity_and_rows(content, widget.content_size.width)
+        before = self._shown.get(selector)
+        if before is not None and before[0] == identity:
+            return
+        self._shown[selector] = (identity, rows)
+        widget.update(content, layout=before is None or rows is None or before[1] != rows)
+
+    def _flash(self, outcome: str | None, content: Content | str) -> None:
+        """The verdict on the last key (KeyFlash): laid out again only when its text needs other room."""
+        flash = self.query_one("#result", KeyFlash)
+        _, rows = _identity_and_rows(content, flash.content_size.width)
+        before = self._shown.get("#result")
+        self._shown["#result"] = (None, rows)
+        layout = before is None or rows is None or before[1] != rows
+        if outcome is None:
+            flash.clear(content, layout=layout)
+        else:
+            flash.show(outcome, content, layout=layout)
+
     def _refresh(self) -> None:
         game = self.game
         if game is None:
@@ -242,21 +278,20 @@ class PlayScreen(Screen):
                 keep = "played keys not kept)"
         title = "Model [b]$model[/b] vs you. Type at random; $mode (" + keep
         corpus = self.corpus_path.stem if self.corpus_path else ""
-        self.query_one("#play-title", Static).update(
-            Content.from_markup(title, model=self.model_path.stem, mode=mode, corpus=corpus)
-        )
+        self._show("#play-title", Content.from_markup(title, model=self.model_path.stem, mode=mode, corpus=corpus))
         guess = game.guess
         if self.dodge:
-            self.query_one("#guess", Static).update(
+            self._show(
+                "#guess",
                 Content.from_markup(
                     "next guess: [b]$key[/b]  ($sure sure)", key=shown(guess.top[0]), sure=f"{guess.confidence:.0%}"
-                )
+                ),
             )
         else:
-            self.query_one("#guess", Static).update("next guess: [b]▒[/b] (sealed)")
+            self._show("#guess", "next guess: [b]▒[/b] (sealed)")
         last = self.last
         if last is not None and last.dodge:  # dodge mode: avoiding the shown guess is the player's win
-            self.query_one("#result", KeyFlash).show(
+            self._flash(
                 "miss" if last.hit else "hit",
                 Content.from_markup(
                     "you pressed [b]$key[/b], it showed [b]$guess[/b]    $verdict",
@@ -265,11 +300,11 @@ class PlayScreen(Screen):
                     verdict="✘ caught" if last.hit else "✔ dodged",
                 ),
             )
-            self.query_one("#top3", Static).update("")
+            self._show("#top3", "")
         elif last is not None:
             outcome = "hit" if last.hit else ("top3" if last.top3_hit else "miss")
             verdict = {"hit": "✔ HIT", "top3": "~ in its top 3", "miss": "✘ miss"}[outcome]
-            self.query_one("#result", KeyFlash).show(
+            self._flash(
                 outcome,
                 Content.from_markup(
                     "you pressed [b]$key[/b], it guessed [b]$guess[/b]    $verdict",
@@ -279,26 +314,29 @@ class PlayScreen(Screen):
                 ),
             )
             top3 = "  ".join(shown(k) for k in last.guess.top[:3])
-            self.query_one("#top3", Static).update(
+            self._show(
+                "#top3",
                 Content.from_markup(
                     "its top-3 was: $top3   confidence $sure", top3=top3, sure=f"{last.guess.confidence:.0%}"
-                )
+                ),
             )
         else:
-            self.query_one("#result", KeyFlash).clear("press any key to start")
-            self.query_one("#top3", Static).update("")
+            self._flash(None, "press any key to start")
+            self._show("#top3", "")
         history = [(shown(r.key), "green" if r.hit else "red") for r in game.history]
-        self.query_one("#history", Static).update(Content.assemble("last keys: ", *history) if history else "")
+        self._show("#history", Content.assemble("last keys: ", *history) if history else "")
         total = game.total
         model, baseline = total.model, total.baseline
         self.query_one("#hit-map", KeyboardHeatmap).set_counts(self.hit_counts)
         self.query_one("#big-score", Digits).update(f"{model.hit_rate * 100:.0f}")
         speed = game.keys_per_second()
-        self.query_one("#big-score-label", Static).update(
+        self._show(
+            "#big-score-label",
             f"% read by the machine\nchance {game.verdict().chance:.1%}\n"
-            + (f"{speed:.1f} keys/s" if speed is not None else "keys/s: type on")
+            + (f"{speed:.1f} keys/s" if speed is not None else "keys/s: type on"),
         )
-        self.query_one("#scores", Static).update(
+        self._show(
+            "#scores",
             f"keys played  [b]{total.n}[/b]  (round {len(game.rounds_done) + 1}: {game.round.n}/{game.round_size})\n"
             f"hit rate     [b]{model.hit_rate:6.1%}[/b]\n"
             f"top-3 hit    {model.top3_hit_rate:6.1%}\n"
@@ -306,13 +344,13 @@ class PlayScreen(Screen):
             f"weighted F1  {model.weighted_f1:6.3f}\n"
             f"chance       {game.uniform_chance:6.1%} uniform, {model.majority_rate:.1%} top key\n"
             f"n-gram       {baseline.hit_rate:6.1%} same keys"
-            + (f"\ndodged       {game.dodge.dodged}/{game.dodge.n} shown guesses (apart)" if game.dodge.n else "")
+            + (f"\ndodged       {game.dodge.dodged}/{game.dodge.n} shown guesses (apart)" if game.dodge.n else ""),
         )
         verdict = game.verdict()
         self.query_one("#rolling", HitRateTrace).update_rates(game.rolling_rates, verdict.chance)
         self.query_one("#round-bar", ProgressBar).update(progress=game.round.n)
         style = "b red" if verdict.predictable else "b green"
-        self.query_one("#verdict", Static).update(Content.from_markup(f"[{style}]$text[/]", text=verdict.text))
+        self._show("#verdict", Content.from_markup(f"[{style}]$text[/]", text=verdict.text))
 
     def action_toggle_dodge(self) -> None:
         self.dodge = not self.dodge

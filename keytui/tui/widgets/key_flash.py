@@ -32,12 +32,13 @@ class KeyFlash(Static):
         self.outcome: str | None = None
         self._timer = None
 
-    def show(self, outcome: str, message: Content) -> None:
-        """A new key landed: `outcome` is "hit", "top3" or "miss"."""
+    def show(self, outcome: str, message: Content, *, layout: bool = True) -> None:
+        """A new key landed: `outcome` is "hit", "top3" or "miss". `layout`: False when the message takes the room
+        the last one took (the screen need not be laid out again)."""
         self.outcome = outcome
         for name in OUTCOMES:
             self.set_class(outcome == name, f"-{name}")
-        self.update(message)
+        self.update(message, layout=layout)
         if self.app.animation_level == "none":
             return
         self.add_class("-flash")
@@ -45,7 +46,7 @@ class KeyFlash(Static):
             self._timer.stop()
         self._timer = self.set_timer(FLASH_SECONDS, lambda: self.remove_class("-flash"))
 
-    def clear(self, message: str) -> None:
+    def clear(self, message: str, *, layout: bool = True) -> None:
         self.outcome = None
         self.remove_class(*(f"-{name}" for name in OUTCOMES), "-flash")
-        self.update(message)
+        self.update(message, layout=layout)
