@@ -38,11 +38,14 @@ class Session:
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
         shell = f"{prefix} sh -c {shlex.quote(command)}; sleep 3600" if prefix else f"{command}; sleep 3600"
         # `sleep` keeps the pane (and what the command printed) after it exits, until close()
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), shell],
-            check=True,
-            env={**os.environ, "TERM": "xterm-256color"},
-        )
+        command_line = ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), shell]
+        for _ in range(3):  # a tmux server that is just exiting (the last session was killed) refuses once
+            done = subprocess.run(command_line, env={**os.environ, "TERM": "xterm-256color"}, capture_output=True)
+            if done.returncode == 0:
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError(f"tmux could not start a session: {done.stderr.decode(errors='replace').strip()}")
         _open.add(self.name)
 
     def screen(self) -> str:
