@@ -100,8 +100,9 @@ class FewKeyPredictor(Predictor):
         """A new player: every vote, and the vote of votes, starts from its learned prior."""
         self._prior_share = np.exp(self._prior - self._prior.max())
         self._prior_share /= self._prior_share.sum()
-        self._evidence = np.tile(self._prior, (len(self.switch_rates), 1))  # (votes, experts): log trust + constant
-        self._vote_evidence = self._vote_prior.copy()
+        self._trust = np.tile(self._prior_share, (len(self.switch_rates), 1))  # (votes, experts), rows sum to 1
+        self._vote_trust = np.exp(self._vote_prior - self._vote_prior.max())
+        self._vote_trust /= self._vote_trust.sum()
 
     def new_player(self) -> None:
         for _, tree in self._trees:
@@ -141,12 +142,8 @@ class FewKeyPredictor(Predictor):
             if self.bank.specs:
                 experts = np.vstack([experts, self.bank.probs()])
             experts = (1 - FLOOR) * experts + FLOOR / k
-            trust = np.exp(self._evidence - self._evidence.max(axis=1, keepdims=True))
-            trust /= trust.sum(axis=1, keepdims=True)
-            vote_trust = np.exp(self._vote_evidence - self._vote_evidence.max())
-            vote_trust /= vote_trust.sum()
-            overall = vote_trust @ trust
-            self._step = (experts, overall, overall @ experts, vote_trust)
+            overall = self._vote_trust @ self._trust
+            self._step = (experts, overall, overall @ experts, self._vote_trust)
         return self._step
 
     def probs(self) -> np.ndarray:
@@ -160,14 +157,16 @@ class FewKeyPredictor(Predictor):
         self._trust_sum += overall
         self._vote_trust_sum += vote_trust
         likelihood = experts[:, index]
-        trust = np.exp(self._evidence - self._evidence.max(axis=1, keepdims=True))
-        self._vote_evidence += np.log(trust @ likelihood / trust.sum(axis=1))  # what each vote gave this press
-        self._evidence += np.log(likelihood)
-        for vote, rate in enumerate(self.switch_rates):
-            if rate:  # fixed share: the posterior, with `rate` of it handed back to the prior (never zero again)
-                posterior = np.exp(self._evidence[vote] - self._evidence[vote].max())
-                posterior /= posterior.sum()
-                self._evidence[vote] = np.log((1 - rate) * posterior + rate * self._prior_share)
+        # Bayes' rule in the probability domain (the weights are renormalised every press, so nothing overflows;
+        # an expert whose weight underflows to zero had lost by more than 700 nats, as exp() would have it anyway)
+        posterior = self._trust * likelihood
+        given = posterior.sum(axis=1)  # what each vote gave this press
+        posterior /= given[:, None]
+        self._vote_trust = self._vote_trust * given
+        self._vote_trust /= self._vote_trust.sum()
+        # fixed share: each vote hands `rate` of its trust back to the prior, so no expert's weight stays near zero
+        rates = self.switch_rates[:, None]
+        self._trust = (1 - rates) * posterior + rates * self._prior_share
         for _, tree in self._trees:
             tree.observe(index)
         for _, tree in self._shared:
