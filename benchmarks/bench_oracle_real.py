@@ -21,12 +21,14 @@ players one after another, keeping what earlier players taught it. Beside the ma
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.common import ROOT, header
+from keytui.errors import KeytuiError
 from keytui.oracle.baselines import OrderOracle
 from keytui.oracle.evaluation import evaluate_players
 from keytui.oracle.players_file import iter_players, scan_players
@@ -140,7 +142,10 @@ def main() -> None:
     parser.add_argument("--alone", action="store_true", help="also play the machine on each player alone")
     args = parser.parse_args()
     for path in args.files or [REAL_RPS]:
-        bench_file(path, args.keys, args.alone)
+        try:
+            bench_file(path, args.keys, args.alone)
+        except KeytuiError as error:  # a missing or unreadable file: one line, as eval --players says it
+            sys.exit(f"bench_oracle_real: {error}")
 
 
 if __name__ == "__main__":
