@@ -18,6 +18,7 @@ class KeytuiApp(App):
     .section { text-style: bold; color: $accent; }
     .stream { height: 2; padding: 0 1; color: $text-muted; }
     .dim { color: $text-muted; }
+    .burst { height: auto; padding: 0 1; color: $warning; display: none; }
     """
     TITLE = "keytui"
     SUB_TITLE = "how random is your random typing?"
@@ -32,6 +33,16 @@ class KeytuiApp(App):
         self.last_corpus: str | None = None
         self.last_model: str | None = None
         self.left_summaries: list[str] = []  # modes already left, for the summary printed when the app ends
+
+    def get_driver_class(self):
+        """Textual's driver, reading keys through keytui's filter (keytui/tui/keys.py): only typed keys are typing."""
+        from textual import constants
+
+        from keytui.tui.keys import KeytuiDriver
+
+        if KeytuiDriver is None or constants.DRIVER is not None:
+            return super().get_driver_class()
+        return KeytuiDriver
 
     def notify(self, message: str, *, markup: bool = False, **options: Any) -> None:  # type: ignore[override]
         """Notifications carry names and error messages a player chose: plain text, never markup.

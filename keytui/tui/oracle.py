@@ -21,7 +21,7 @@ from keytui.game.session import ROLLING_KEYS, GameSession, KeyResult
 from keytui.oracle.game import game_scores, new_game
 from keytui.oracle.keyset import parse_keys
 from keytui.oracle.store import GameStore, GameWriter
-from keytui.tui.keys import typed_character
+from keytui.tui.keys import TypingKeys, pasted_summary
 from keytui.tui.play import RoundResults
 from keytui.tui.widgets.hit_rate import HitRateTrace
 
@@ -81,10 +81,12 @@ class OracleScreen(Screen):
             yield Static(f"hit rate over the last {ROLLING_KEYS} presses (┄ chance)", classes="dim")
             yield HitRateTrace(id="oracle-chart")
             yield Static(id="oracle-verdict")
+            yield Static(id="burst", classes="burst")
             yield Static(id="oracle-hint")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.typing = TypingKeys(self.query_one("#burst", Static), "played")
         root = self.app.workspace.root
         try:
             self.game, self.writer, self.earlier = new_game(self.keys, root, round_size=self.round_size, keep=self.keep)
@@ -96,7 +98,7 @@ class OracleScreen(Screen):
         self._refresh()
 
     def on_key(self, event: events.Key) -> None:
-        character = typed_character(event)
+        character = self.typing.typed(event)
         if character is None or self.game is None:
             return
         event.stop()
@@ -132,7 +134,7 @@ class OracleScreen(Screen):
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
-        self.notify("Pasting is not pressing: pasted keys are not played.", severity="warning")
+        self.typing.pasted(event.text)  # one line says how many: a paste is not typing
 
     def _refresh(self) -> None:
         game = self.game
@@ -203,9 +205,10 @@ class OracleScreen(Screen):
     def session_summary(self) -> str:
         """The line printed when `keytui play --keys` leaves the app."""
         game = self.game
+        dropped = pasted_summary(self.typing.pasted_keys, "played") if hasattr(self, "typing") else ""
         if game is None or game.total.n == 0:
-            return "played no presses"
-        return f"played {game.total.n} presses: {game.total.model.hit_rate:.0%} guessed before they landed"
+            return f"played no presses{dropped}"
+        return f"played {game.total.n} presses: {game.total.model.hit_rate:.0%} guessed before they landed{dropped}"
 
     def action_leave(self) -> None:
         self._finish()

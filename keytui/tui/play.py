@@ -26,7 +26,7 @@ from keytui.model import threads
 from keytui.model.checkpoint import load_checkpoint, load_weights
 from keytui.predictors import NGramPredictor
 from keytui.predictors.factory import build_predictor
-from keytui.tui.keys import typed_character
+from keytui.tui.keys import TypingKeys, pasted_summary
 from keytui.tui.widgets.hit_rate import HitRateTrace
 from keytui.tui.widgets.key_flash import KeyFlash
 from keytui.tui.widgets.keyboard import KeyboardHeatmap
@@ -131,10 +131,12 @@ class PlayScreen(Screen):
                     yield ProgressBar(total=self.round_size, show_eta=False, id="round-bar")
                     yield Static(f"hit rate over the last {ROLLING_KEYS} keys (┄ chance)", classes="dim")
                     yield HitRateTrace(id="rolling")
+            yield Static(id="burst", classes="burst")
             yield Static(id="verdict", classes="verdict")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.typing = TypingKeys(self.query_one("#burst", Static), "played")
         threads.for_play()
         try:
             # numpy only: torch takes seconds to load, and the first guess needs none of it (see _load_network)
@@ -185,7 +187,7 @@ class PlayScreen(Screen):
         threading.Thread(target=build, name="keytui-load-network").start()
 
     def on_key(self, event: events.Key) -> None:
-        character = typed_character(event)
+        character = self.typing.typed(event)
         if character is None or self.game is None:
             return
         event.stop()
@@ -235,7 +237,7 @@ class PlayScreen(Screen):
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
-        self.notify("Pasting is not typing: pasted keys are not played.", severity="warning")
+        self.typing.pasted(event.text)  # one line says how many: a paste is not typing
 
     def _show(self, selector: str, content: Content | str) -> None:
         """Put `content` in the Static `selector`. Nothing happens when it shows that already, and the screen is laid
@@ -408,14 +410,15 @@ class PlayScreen(Screen):
 
     def session_summary(self) -> str:
         game = self.game
+        dropped = pasted_summary(self.typing.pasted_keys, "played") if hasattr(self, "typing") else ""
         if game is None or game.total.n + game.dodge.n == 0:
-            return f"played no keys against {self.model_path.stem}"
+            return f"played no keys against {self.model_path.stem}{dropped}"
         total = game.total
         kept = f"; {self.kept_keys:,} kept in {self.corpus_path.stem}" if self.kept_keys else "; keys not kept"
         dodged = f"; dodged {game.dodge.dodged} of {game.dodge.n} shown guesses" if game.dodge.n else ""
         return (
             f"played {total.n:,} keys against {self.model_path.stem}: hit rate {total.model.hit_rate:.1%} "
-            f"(n-gram {total.baseline.hit_rate:.1%}, chance {game.verdict().chance:.1%}){dodged}{kept}"
+            f"(n-gram {total.baseline.hit_rate:.1%}, chance {game.verdict().chance:.1%}){dodged}{kept}{dropped}"
         )
 
     def action_leave(self) -> None:

@@ -19,7 +19,7 @@ from keytui.data.corpus import CorpusWriter, read_corpus
 from keytui.data.corpus_meta import check_typing_target
 from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.errors import KeytuiError
-from keytui.tui.keys import typed_character
+from keytui.tui.keys import TypingKeys, pasted_summary
 from keytui.tui.widgets.frequency import FrequencyChart
 from keytui.tui.widgets.keyboard import KeyboardHeatmap
 
@@ -78,6 +78,7 @@ class RecordScreen(Screen):
             yield Static(id="record-title", classes="title")
             yield ProgressBar(total=self.goal, show_eta=False, id="goal")
             yield Static(id="record-stats")
+            yield Static(id="burst", classes="burst")
             yield Static(id="stream", classes="stream")
             with Horizontal(id="record-charts"):
                 yield FrequencyChart(id="frequency")
@@ -85,6 +86,7 @@ class RecordScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.typing = TypingKeys(self.query_one("#burst", Static), "recorded")
         existing = ""
         try:
             check_typing_target(self.corpus_path)  # typing goes to typing, never into an imported text
@@ -131,7 +133,7 @@ class RecordScreen(Screen):
         )
 
     def on_key(self, event: events.Key) -> None:
-        character = typed_character(event)
+        character = self.typing.typed(event)
         if character is None and event.key in NOT_GAME_KEYS and not self.told_not_game_keys:
             self.told_not_game_keys = True  # once: a player who uses them out of habit learns why nothing showed
             self.notify("Enter, Backspace and Tab are not keys of the game: nothing was recorded.", timeout=4)
@@ -162,7 +164,7 @@ class RecordScreen(Screen):
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
-        self.notify("Pasting is not typing: the pasted text was not recorded.", severity="warning")
+        self.typing.pasted(event.text)  # one line says how many: a paste is not typing
 
     def keys_per_second(self) -> float:
         now = self.clock()
@@ -215,7 +217,8 @@ class RecordScreen(Screen):
         name = self.corpus_path.name.removesuffix(".txt")
         if self.writer is None and not self.session_keys and not self.keys:
             return f"recorded nothing into {name}"
-        return f"recorded {self.session_keys:,} keys into {name} ({self.keys:,} keys in all)"
+        dropped = pasted_summary(self.typing.pasted_keys, "recorded") if hasattr(self, "typing") else ""
+        return f"recorded {self.session_keys:,} keys into {name} ({self.keys:,} keys in all){dropped}"
 
     def close_writer(self) -> None:
         if self.writer is not None:
