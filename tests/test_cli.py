@@ -36,9 +36,9 @@ def test_simulate_import_stats_and_list(home, tmp_path, capsys):
 
 def test_record_headless_appends_printable_keys(home, capsys, monkeypatch):
     code, out, _ = run(
-        capsys, "record", "--headless", "--corpus", "rec", stdin="ab c\n\x1bd\n", monkeypatch=monkeypatch
+        capsys, "record", "--headless", "--corpus", "rec", stdin="ab c\n\x07d\x1be\n", monkeypatch=monkeypatch
     )
-    assert code == 0 and "recorded 5 keys" in out
+    assert code == 0 and "recorded 5 keys" in out  # ESC e is Alt+e, not a key
     run(capsys, "record", "--headless", "--corpus", "rec", stdin="ef", monkeypatch=monkeypatch)
     assert (home / "corpora" / "rec.txt").read_text() == "ab cdef"
 

@@ -13,7 +13,7 @@ import io
 import pytest
 from textual import events
 
-from keytui.keystream import ESCAPE_HOLD_SECONDS, KeyStream, TerminalInput
+from keytui.data.keystream import ESCAPE_HOLD_SECONDS, KeyStream, TerminalInput
 from keytui.oracle.store import GameStore
 from keytui.tui.app import create_app
 from keytui.tui.keys import KeytuiParser

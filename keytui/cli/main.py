@@ -8,11 +8,26 @@ Every failure the user can cause ends in one line on stderr and a non-zero exit,
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from keytui import __version__
-from keytui.cli import evaluate, history, import_file, insight, listing, play, record, serve, simulate, stats, train
+from keytui.cli import (
+    evaluate,
+    history,
+    import_file,
+    insight,
+    interrupted_while_starting,
+    listing,
+    play,
+    record,
+    serve,
+    simulate,
+    stats,
+    train,
+)
 from keytui.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, Parser
+from keytui.cli.format import protect_output
 from keytui.cli.home import cmd_home
 from keytui.errors import KeytuiError
 
@@ -36,11 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "eval" and args.players is None and not (args.model and args.corpus):
-        parser.error("eval needs --model and --corpus (or --players FILE for the few-key oracle game)")
     try:
+        if signal.getsignal(signal.SIGINT) is interrupted_while_starting:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, Ctrl-C is caught below
+        protect_output()  # every line printed is terminal-safe; a closed stdout or stderr is no traceback
+        from keytui.model.memory_guard import guard_torch_import
+
+        guard_torch_import()
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "eval" and args.players is None and not (args.model and args.corpus):
+            parser.error("eval needs --model and --corpus (or --players FILE for the few-key oracle game)")
         handler = getattr(args, "handler", cmd_home)
         return handler(args) or 0
     except KeytuiError as exc:
@@ -52,7 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `keytui list | head` closed the pipe: not an error worth a word
         _silence_stdout()
         return 0
-    except OSError as exc:  # permissions, read-only or full disks met outside the paths that explain themselves
+    except (MemoryError, ImportError, RuntimeError, OSError) as exc:
+        from keytui.model.memory_guard import is_out_of_memory
+
+        if is_out_of_memory(exc):  # torch or numpy met a memory limit while loading or running
+            print("keytui: error: not enough memory", file=sys.stderr)
+            return EXIT_ERROR
+        if not isinstance(exc, OSError):
+            raise
+        # permissions, read-only or full disks met outside the paths that explain themselves
         where = f": {exc.filename}" if exc.filename else ""
         print(f"keytui: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_ERROR

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from keytui.cli.format import write_control
 from keytui.errors import KeytuiError
 from keytui.oracle.keyset import parse_keys
 
@@ -30,27 +31,34 @@ def play_keys(args, ws, *, interactive: bool) -> int:
 
         run_app(ws, screen="oracle", keys=keys, round_size=args.round, dodge=args.dodge, keep=keep)
         return 0
+    from keytui.data.keystream import KeyStream
     from keytui.oracle.game import game_scores, new_game
 
     game, writer, earlier = new_game(keys, ws.root, round_size=args.round, keep=keep, clock=None)
     ignored = 0
+    stream = KeyStream(sys.stdin)  # typing play's stream: each press kept as it arrives, any bytes, no line held
+    interrupted = False
     try:
-        for line in sys.stdin:
-            for key in line:
-                if key in keys:
-                    if game.press(key).round_over:
-                        game.next_round()
-                    game.settle()
-                elif key not in "\r\n":
-                    ignored += 1
+        for key in stream:
+            if key in keys:
+                if game.press(key).round_over:
+                    game.next_round()
+                game.settle()
+            else:
+                ignored += 1
+    except KeyboardInterrupt:  # Ctrl-C ends the game: what was played is still kept and reported
+        interrupted = True
     finally:
         if writer is not None:
             writer.close(game_scores(game) if game.total.n else None)
     game.finish()  # into the workspace's history
     summary = game.summary()
-    summary.update(keys=keys, ignored=ignored, earlier_games=earlier)
+    summary.update(keys=keys, ignored=ignored + stream.skipped + stream.invalid_bytes + stream.sequences)
+    summary.update(earlier_games=earlier)
+    if interrupted:
+        summary["interrupted"] = True
     print(json.dumps(summary))
-    return 0
+    return 130 if interrupted else 0
 
 
 def _progress_line(total: int):
@@ -60,8 +68,7 @@ def _progress_line(total: int):
         return None
 
     def show(scored: int) -> None:
-        print(f"\rkeytui: scored {scored:,} of {total:,} presses ({scored / total:.0%})", end="", file=sys.stderr)
-        sys.stderr.flush()
+        write_control(f"\rkeytui: scored {scored:,} of {total:,} presses ({scored / total:.0%})", sys.stderr)
 
     return show
 
@@ -83,7 +90,7 @@ def eval_players(args) -> int:
         report = evaluate_players(iter_players(source), source.keys, progress=progress)
     finally:
         if progress is not None:  # the count goes, whether the report or an interruption follows
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
+            write_control("\r\033[K", sys.stderr)
     if args.json:
         print(json.dumps(report))
         return 0

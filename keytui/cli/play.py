@@ -7,7 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from keytui.cli.common import DEFAULT_CORPUS, RANDOM_KEYS, ROUND, interactive, positive, workspace_of
+from keytui.cli.common import (
+    DEFAULT_CORPUS,
+    EXIT_INTERRUPTED,
+    RANDOM_KEYS,
+    ROUND,
+    interactive,
+    positive,
+    workspace_of,
+)
 from keytui.data.keyboard import LAYOUTS
 
 
@@ -112,11 +120,14 @@ def cmd_play(args) -> int:
         dodge=args.dodge,
         layout=layout,
     )
-    return print_game(game, game.model_label, layout)
+    print_game(game, game.model_label, layout)
+    return EXIT_INTERRUPTED if game.interrupted else 0
 
 
 def print_game(game, label: str, layout: str | None = None) -> int:
     summary = game.summary()
+    if game.interrupted:  # Ctrl-C ended the stream: this is what was played until then
+        summary["interrupted"] = True
     summary["checkpoint"] = label
     if layout is not None:
         summary["layout"] = layout

@@ -24,7 +24,8 @@ def play_stream(
     layout: str | None = None,
 ) -> GameSession:
     """Play every key of `keys` against the model at `model_path`; each played key is appended to `corpus_path`
-    (None: not kept) before the next is read. Returns the finished game."""
+    (None: not kept) before the next is read. Returns the finished game; Ctrl-C ends it early, with
+    `game.interrupted` set."""
     from keytui.model.checkpoint import load_checkpoint
     from keytui.predictors import NGramPredictor
     from keytui.predictors.factory import build_predictor
@@ -45,10 +46,13 @@ def play_stream(
             mode="dodge" if dodge else "play",
             clock=None,  # keys read from a stream carry no timing: no keys-per-second figure is made up
         )
-        for key in keys:
-            if game.press(key, dodge=dodge).round_over:
-                game.next_round()
-            game.settle()
+        try:
+            for key in keys:
+                if game.press(key, dodge=dodge).round_over:
+                    game.next_round()
+                game.settle()
+        except KeyboardInterrupt:  # Ctrl-C ends the game early: it is still finished, kept and reported
+            game.interrupted = True
     finally:
         if writer:
             writer.close()

@@ -224,6 +224,7 @@ class GameSession:
         self.latencies: deque[float] = deque(maxlen=1000)
         self.history_store = history
         self.history_error: str | None = None  # why the history could not be written, once it could not
+        self.interrupted = False  # a headless game's stream was cut short by Ctrl-C
         self.model_label = model_label
         self.models_played = [model_label]  # every model that guessed in this game, in order (a retrain swaps)
         self.mode = mode
