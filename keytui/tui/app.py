@@ -140,7 +140,7 @@ def create_app(workspace: Workspace, screen: str = "home", **options: Any) -> Ke
 
 def run_app(workspace: Workspace, screen: str = "home", **options: Any) -> None:
     if screen in ("home", "play", "train"):  # they need torch: load it before the screen takes the terminal, so
-        import keytui.checkpoint  # noqa: F401 - that too little memory is one line, not a crashed screen
+        import keytui.model.checkpoint  # noqa: F401 - that too little memory is one line, not a crashed screen
     summary = create_app(workspace, screen, **options).run()
     if summary:
         print(summary)
