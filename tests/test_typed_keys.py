@@ -152,3 +152,19 @@ async def test_the_few_key_game_keeps_only_typed_presses(workspace):
         assert screen.game.total.n == len(ATTACKS) + 2
         assert "10,000 keys came pasted" in text_of(screen, "#burst")
     assert GameStore(workspace.root, "ab").games() == ["a" * len(ATTACKS) + "ba"]
+
+
+def test_a_flood_of_mouse_moves_is_one_move_and_the_keys_after_it_are_keys():
+    clock = FakeClock()
+    flood = "".join(f"\x1b[<35;{i % 50 + 1};{i % 20 + 1}M" for i in range(1500))
+    messages = parse(KeytuiParser(clock=clock), clock, [flood[:4096], flood[4096:], "m", "n", "o"], 0.2)
+    assert [type(m) for m in messages].count(events.MouseMove) <= 2  # one per read, not 1,500
+    assert "".join(m.character for m in messages if isinstance(m, events.Key)) == "mno"
+
+
+def test_bytes_that_are_not_utf8_are_never_keys():
+    clock = FakeClock()
+    parser = KeytuiParser(clock=clock)
+    raw = b"a\xff\xfeb".decode("utf-8", errors="surrogateescape")  # as the driver's decoder hands them on
+    messages = parse(parser, clock, [raw], 0.0)
+    assert "".join(m.character for m in messages) == "ab" and parser.invalid == 2

@@ -203,10 +203,11 @@ class TerminalInput:
 
 # Keys that reach the program faster than a hand can type them are not typing: a paste without bracketed-paste
 # markers, a script writing into the terminal. A hand lands one key per read: even the fastest mashers (15-20 keys
-# a second) leave 50 ms between keys, far longer than a terminal takes to hand a key over, so two typed keys share a
-# read only when the program was stalled; four in one read would need a stall of 150 ms at 20 keys a second. A paste
-# arrives in one read (or in back-to-back reads of up to 4 KiB).
-BURST_KEYS = 4
+# a second) leave 50 ms between keys, far longer than a terminal takes to hand a key over, so typed keys share a read
+# only when the program was stalled (a busy machine). 16 in one read would need a stall of 0.8 s at 20 keys a second;
+# a paste arrives in one read (or in back-to-back reads of up to 4 KiB). A paste of fewer keys passes as typing: the
+# price of never dropping a hand's keys on a loaded machine.
+BURST_KEYS = 16
 # A read that follows a burst this closely is the same paste cut across reads, however few keys it holds.
 BURST_FOLLOW_SECONDS = 0.05
 
