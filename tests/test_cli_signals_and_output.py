@@ -112,13 +112,14 @@ def test_ctrl_c_while_keytui_imports_is_one_line(home):
 
 
 def test_ctrl_c_at_any_moment_of_main_is_no_traceback(home):
-    """Parsing the command line, opening the workspace, the command: one line and 130 (or done: 0)."""
+    """Parsing the command line, opening the workspace, the command: one line and 130 (or done: 0; or, landing
+    after main() returned, while the interpreter shuts down: killed by the signal, silently)."""
     for delay in (0.0, 0.01, 0.03, 0.1):
         done = run_child(
             home, "from keytui.cli.main import main; os.write(2, b'>'); sys.exit(main(['history']))", delay
         )
         assert b"Traceback" not in done.stderr, (delay, done.stderr)
-        assert done.returncode in (0, 130), (delay, done.stderr)
+        assert done.returncode in (0, 130, -signal.SIGINT), (delay, done.stderr)
 
 
 class KeysThenCtrlC(io.RawIOBase):
