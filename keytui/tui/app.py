@@ -139,8 +139,10 @@ def create_app(workspace: Workspace, screen: str = "home", **options: Any) -> Ke
 
 
 def run_app(workspace: Workspace, screen: str = "home", **options: Any) -> None:
-    if screen in ("home", "play", "train"):  # they need torch: load it before the screen takes the terminal, so
-        import keytui.model.checkpoint  # noqa: F401 - that too little memory is one line, not a crashed screen
+    if screen in ("home", "play", "train"):  # they load torch: too little memory for it is one line, said before
+        from keytui.model.memory_guard import check_torch_memory  # the screen takes the terminal, not a crash
+
+        check_torch_memory()
     summary = create_app(workspace, screen, **options).run()
     if summary:
         print(summary)
