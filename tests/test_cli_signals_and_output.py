@@ -80,7 +80,7 @@ def test_too_little_memory_for_torch_is_one_line(home):
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (300 * 2**20, resource.RLIM_INFINITY))
 
-    done = keytui(home, "list", preexec_fn=limit)
+    done = keytui(home, "train", "--corpus", "demo", "--headless", preexec_fn=limit)
     assert done.returncode == 1
     assert done.stderr.decode().startswith("keytui: error: not enough memory")
     assert done.stderr.count(b"\n") == 1
