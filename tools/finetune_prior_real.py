@@ -1,6 +1,6 @@
 """Fine-tunes the pretrained prior on real people's keyboard mashing, held out by line, and validates it on the rest.
 
-The shared mash file (shared/data/real/isitkbs_keysmash.txt, MIT: its notice ships as keytui/demo/LICENSE-isitkbs.txt)
+The shared mash file (shared/data/real/isitkbs_keysmash.txt, MIT: its notice ships as keytui/demo/LICENSE-isitkbs)
 is split by line: the first `--train-share` of its lines train, the rest are never read before validation (consecutive
 lines are probably one student's, so the held-out lines are mostly other students: new people, as a player is).
 Training lines are joined into sessions of about `--session-keys` keys, each read from an empty recurrent state, as a
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     prior = dict(meta.get("prior", {}))
     prior["description"] = (
         "pretrained on SYNTHETIC typists (keytui/prior.py), then fine-tuned on real people's keyboard mashes "
-        "(isitkbs, MIT: keytui/demo/LICENSE-isitkbs.txt), held out by line"
+        "(isitkbs, MIT: keytui/demo/LICENSE-isitkbs), held out by line"
     )
     prior["real_fine_tune"] = {
         "script": "tools/finetune_prior_real.py",

@@ -3,7 +3,7 @@
 # and the demo model: the prior pretrained on thousands of SYNTHETIC typists (tools/pretrain_prior.py; about 10
 # minutes on one idle CPU core), then fine-tuned on the first 70% of the lines of real people's keyboard mashes
 # (tools/finetune_prior_real.py, about a minute; the shared data beside the clone, shared/data/real/; its MIT notice
-# ships as keytui/demo/LICENSE-isitkbs.txt). Both live in the package (keytui/demo/) so `pip install` carries them.
+# ships as keytui/demo/LICENSE-isitkbs). Both live in the package (keytui/demo/) so `pip install` carries them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
