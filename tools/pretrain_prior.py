@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from keytui.data.keyboard import DEFAULT_LAYOUT
 from keytui.data.vocab import Vocab
-from keytui.model.checkpoint import save_checkpoint
+from keytui.model.checkpoint import load_checkpoint, save_checkpoint
 from keytui.model.models import KeyModel, ModelConfig, key_feature_table
 from keytui.model.prior import PRIOR_KIND, PRIOR_MODEL, PRIOR_PATH, typist_keys
 from keytui.model.training import evaluate_stream
@@ -112,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-geometry", action="store_true", help="no keyboard geometry in the network")
     parser.add_argument("--hidden", type=int, default=PRIOR_MODEL["hidden_size"])
     parser.add_argument("--embedding", type=int, default=PRIOR_MODEL["embedding_dim"])
+    parser.add_argument("--warmup", type=int, default=100, help="steps of rising learning rate")
+    parser.add_argument(
+        "--init", help="start from this prior's weights (e.g. the shipped one) instead of random ones: a shorter run"
+    )
     parser.add_argument("--out", default=str(PRIOR_PATH))
     args = parser.parse_args(argv)
 
@@ -121,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = {**PRIOR_MODEL, "hidden_size": args.hidden, "embedding_dim": args.embedding}
     settings["key_geometry"] = not args.no_geometry
     model = KeyModel(ModelConfig(vocab_size=len(vocab), **settings), vocab.tokens)
+    if args.init:
+        start = load_checkpoint(args.init)
+        if start.vocab.tokens != vocab.tokens or start.model.config != model.config:
+            parser.error(f"{args.init} is not a prior of this vocabulary and these settings")
+        model.load_state_dict(start.model.state_dict())
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     streams = TypistStreams(vocab, args.streams, args.seq_len, args.min_keys, args.max_keys, args.seed)
     print(f"{model.num_parameters():,} parameters, {args.steps} steps of {args.streams}x{args.seq_len} keys")
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     running = None
     for step in range(args.steps):
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, args.steps, args.lr, warmup=100)
+            group["lr"] = learning_rate(step, args.steps, args.lr, warmup=args.warmup)
         x, y, fresh, layouts = streams.batch()
         use_layouts(model, layouts)
         if state is not None:
@@ -167,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             "seq_len": args.seq_len,
             "lr": args.lr,
             "seed": args.seed,
+            "init": Path(args.init).name if args.init else None,
+            "warmup": args.warmup,
             "typists": streams.typists,
             "typist_keys": [args.min_keys, args.max_keys],
             "seconds": round(seconds, 1),

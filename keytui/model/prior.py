@@ -1,9 +1,12 @@
-"""The pretrained prior: a network that has read many SYNTHETIC typists, shipped as the `demo` model.
+"""The pretrained prior: a network that has read many SYNTHETIC typists, then real people's mashing, shipped as the
+`demo` model.
 
-It knows what mashers have in common (home rows, rolls to neighbouring keys, alternating hands, motifs) before it
-has seen a key of yours, and reads a new typist from the first key by carrying its recurrent state. `keytui train`
-starts from it by default and fine-tunes on your keys (`--from-scratch` trains a network from random weights).
-tools/pretrain_prior.py makes it; this module holds what that script, training and the benchmarks share.
+It knows what mashers have in common (home rows, rolls to neighbouring keys, alternating hands, loops of a few keys,
+few repeats) before it has seen a key of yours, and reads a new typist from the first key by carrying its recurrent
+state. `keytui train` starts from it by default and fine-tunes on your keys (`--from-scratch` trains a network from
+random weights). tools/pretrain_prior.py pretrains it on synthetic typists, tools/finetune_prior_real.py then
+fine-tunes it on the first 70% of the lines of real keyboard mashes (MIT, keytui/demo/LICENSE-isitkbs) and
+validates it on the rest; this module holds what those scripts, training and the benchmarks share.
 """
 
 from __future__ import annotations

@@ -211,14 +211,14 @@ class BayesFilter:
                         stay[what] += w
                     elif what == "fresh":
                         a = t.params.modes[m].alternate
-                        stay += w * (1 - a) * t.pool[m, h]
-                        split[m, h, 1 - h] += w * a * t.pool[m, 1 - h]
+                        stay += w * (1 - a) * t.fresh_pool(m, h, self.last)
+                        split[m, h, 1 - h] += w * a * t.fresh_pool(m, 1 - h, self.last)
                     elif what == "motif":
                         motif_weight = w / len(self.motif_start)  # the same in every mode and hand
                     elif what == "copy":
                         copy_weight = w  # the same in every mode and hand
                     else:
-                        stay += w * t._vector(what, m, h, self.last, np.ones(1))
+                        stay += w * t._vector(what, m, h, self.last, np.ones(1), self.before)
                 split[m, h, h] += stay
         idle = self.belief[:, :, 0]
         probs = np.einsum("mh,mhgk->k", idle, split)

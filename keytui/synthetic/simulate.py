@@ -20,8 +20,10 @@ hidden state is worth.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -228,6 +230,8 @@ class _PersonaOracle:
 
 # ---- random typists -----------------------------------------------------------------------------------------------
 
+CARRY_REACH = 2.6  # how far along its direction a carried-on step may land (key widths)
+
 
 @dataclass(frozen=True)
 class Mode:
@@ -242,6 +246,13 @@ class Mode:
     repeat: float  # chance of pressing the last key again
     burst: float  # chance of the key two back (a s a s ...)
     favourites: tuple[tuple[str, float], ...] = ()  # key cap -> extra weight
+    # chance of a key further along the last step's direction (people's random sequences change direction too
+    # seldom: the step between the last two keys tends to carry on, e.g. a s d f)
+    carry: float = 0.0
+    # share of a fresh key's chance taken off the key just pressed (real mashers almost never press a key twice in
+    # a row: 0.5% of steps on real keysmashes, a seventh of what drawing keys independently gives)
+    avoid_repeat: float = 0.0
+    number_row: float = 1.0  # weight of the number row's keys (real mashers mostly keep to the letters: 5.5% of keys)
 
 
 @dataclass(frozen=True)
@@ -265,6 +276,9 @@ class Typist:
     """
 
     def __init__(self, params: TypistParams, name: str = "typist") -> None:
+        for mode in params.modes:
+            if mode.roll + mode.carry + mode.repeat + mode.burst + params.motif + params.copy > 1:
+                raise ValueError("a typist's habits take more than every key: no chance left for a fresh one")
         self.params = params
         self.name = name
         self.layout = get_layout(params.layout)
@@ -289,6 +303,7 @@ class Typist:
                 on_hand = hands if h == 0 else ~hands
                 d2 = (xs - hx) ** 2 + (ys - hy) ** 2
                 w = np.exp(-d2 / (2 * mode.spread**2)) * np.where(ys == 2, mode.home_row, 1.0) * on_hand
+                w = w * np.where(ys == 0, mode.number_row, 1.0)
                 w = w * np.array([favourite.get(k.cap, 1.0) for k in caps])
                 w = w / w.sum()
                 vector = np.zeros(size)
@@ -309,6 +324,32 @@ class Typist:
                 for source in {cap_ids[i], shifted_ids[i]}:
                     self.rolls[m, source] = row
                     self.can_roll[source] = True
+        # carry[m, d, k]: a key further along direction d (0: leftwards, 1: rightwards) from key k, nearer keys likelier
+        self.carry = np.zeros((len(params.modes), 2, size))
+        self.x_of = np.full(size, np.nan)  # each character's key position across the board (nan: the space bar)
+        for i, k in enumerate(caps):
+            self.x_of[cap_ids[i]] = self.x_of[shifted_ids[i]] = k.x
+        self.carry_rows = np.zeros((2, size, size))
+        self.can_carry = np.zeros((2, size), dtype=bool)
+        for i, k in enumerate(caps):
+            for d, sign in enumerate((-1.0, 1.0)):
+                ahead = [
+                    n
+                    for n in caps
+                    if sign * (n.x - k.x) > 0.3 and abs(n.y - k.y) <= 1 and abs(n.x - k.x) <= CARRY_REACH
+                ]
+                if not ahead:
+                    continue
+                w = np.array([math.exp(-math.hypot(n.x - k.x, n.y - k.y)) for n in ahead])
+                w = w / w.sum()
+                row = np.zeros(size)
+                for n, wn in zip(ahead, w, strict=True):
+                    row[self.index[n.cap]] += wn * (1 - params.shift)
+                    row[self.index[shifted_of.get(n.cap, n.cap)]] += wn * params.shift
+                for source in {cap_ids[i], shifted_ids[i]}:
+                    self.carry_rows[d, source] = row
+                    self.can_carry[d, source] = True
+        self._fresh_cache: dict[tuple[int, int, int], np.ndarray] = {}
         self.mix = np.stack(
             [
                 np.stack(
@@ -339,6 +380,30 @@ class Typist:
             return 0.0
         return 0.85 / (1.0 + math.exp(-(run - length) * 1.2))
 
+    def direction(self, last: int, before: int) -> int:
+        """The horizontal direction of the step from `before` to `last`: 0 leftwards, 1 rightwards, -1 none (a key
+        off the rows, the space bar, or a step straight up or down)."""
+        if last < 0 or before < 0:
+            return -1
+        step = self.x_of[last] - self.x_of[before]
+        if not abs(step) > 0.3:  # nan (the space bar) fails too
+            return -1
+        return int(step > 0)
+
+    def fresh_pool(self, mode: int, hand: int, last: int) -> np.ndarray:
+        """A fresh key for `hand` in `mode`, with the mode's aversion to pressing `last` again."""
+        avoid = self.params.modes[mode].avoid_repeat
+        if not avoid or last < 0 or last == self.space_id:
+            return self.pool[mode, hand]
+        found = self._fresh_cache.get((mode, hand, last))
+        if found is None:
+            found = self.pool[mode, hand].copy()
+            found[last] *= 1 - avoid
+            total = found.sum()
+            found = found / total if total > 0 else self.pool[mode, hand]
+            self._fresh_cache[mode, hand, last] = found
+        return found
+
     def components(self, mode: int, hand: int, last: int, before: int, run: int, n: int) -> list[tuple[float, object]]:
         """This step's choices, each (probability, what it draws): an int is a certain key, an array a distribution
         over keys. Given the hidden state (mode, hand) and the visible context (last key, the one before it, keys
@@ -357,6 +422,7 @@ class Typist:
             (m.repeat, last, last >= 0 and last != self.space_id),
             (m.burst, before, before >= 0 and before != self.space_id and before != last),
             (m.roll, "roll", last >= 0 and self.can_roll[last]),
+            (m.carry, "carry", self._can_carry(last, before)),
         ):
             if ok and chance > 0:
                 w = rest * chance
@@ -365,15 +431,26 @@ class Typist:
         parts.append((budget, "fresh"))
         return parts
 
-    def _vector(self, what: object, mode: int, hand: int, last: int, copy_hist: np.ndarray) -> np.ndarray:
+    def _can_carry(self, last: int, before: int) -> bool:
+        direction = self.direction(last, before)
+        return direction >= 0 and bool(self.can_carry[direction, last])
+
+    def _vector(
+        self, what: object, mode: int, hand: int, last: int, copy_hist: np.ndarray, before: int = -1
+    ) -> np.ndarray:
         if what == "motif":
             return self.motif_first
         if what == "copy":
             return copy_hist / copy_hist.sum()
         if what == "roll":
             return self.rolls[mode, last]
+        if what == "carry":
+            return self.carry_rows[self.direction(last, before), last]
         if what == "fresh":
-            return self.mix[mode, hand]
+            if not self.params.modes[mode].avoid_repeat:
+                return self.mix[mode, hand]
+            a = self.params.modes[mode].alternate
+            return (1 - a) * self.fresh_pool(mode, hand, last) + a * self.fresh_pool(mode, 1 - hand, last)
         raise AssertionError(what)
 
     def generate(self, keys: int, seed: int = 0, *, oracle: bool = False) -> tuple[str, np.ndarray | None]:
@@ -407,7 +484,7 @@ class Typist:
                         if isinstance(what, (int, np.integer)):
                             row[what] += w
                         else:
-                            row += w * self._vector(what, mode, hand, last, copy_hist)
+                            row += w * self._vector(what, mode, hand, last, copy_hist, before)
                     rows[t] = row
                 u, u_key, u_hand = uniforms[t]
                 what = _choose(parts, u)
@@ -424,10 +501,14 @@ class Typist:
                     queue.extend(int(k) for k in out[start + 1 : min(start + length, t)])
                 elif what == "roll":
                     key = _draw(self.rolls[mode, last], u_key, cdf_cache, (mode, last))
+                elif what == "carry":
+                    direction = self.direction(last, before)
+                    key = _draw(self.carry_rows[direction, last], u_key, cdf_cache, (direction, last, "carry"))
                 else:  # a fresh key: maybe on the other hand
                     if u_hand < p.modes[mode].alternate:
                         hand = 1 - hand
-                    key = _draw(self.pool[mode, hand], u_key, cdf_cache, (mode, hand, "pool"))
+                    fresh = self.fresh_pool(mode, hand, last)
+                    key = _draw(fresh, u_key, cdf_cache, (mode, hand, last, "pool"))
             out[t] = key
             # visible context and the copy window's histogram (keys t-window .. t-1 after this step)
             if t - 1 >= 0:
@@ -461,53 +542,88 @@ def _draw(probs: np.ndarray, u: float, cache: dict, tag) -> int:
 
 def random_typist(seed: int, layout: str | None = DEFAULT_LAYOUT, *, motifs: bool = True) -> Typist:
     """A typist with habits drawn at random over wide ranges (seeded: the same seed gives the same typist).
-    `layout=None` draws the layout too; `motifs=False`: no motifs and no replays."""
+    `layout=None` draws the layout too; `motifs=False`: no motifs and no replays.
+
+    The ranges are centred on real keyboard mashing (the shared data's README: repeats rare, hands alternating
+    about half the time, a third of steps to a neighbouring key, the top row busier than the bottom, the direction
+    of the last step carrying on, loops of a few keys typed again and again, drifting): tests/test_simulate_realism.py
+    checks each statistic of the real mashes lies well inside the range of these typists. They stay wide, because
+    people differ a lot, and some typists keep the habits real mashers lack (repeats, bursts, long words)."""
     rng = random.Random(seed)
     layout = layout or rng.choice(LAYOUTS)
     board = get_layout(layout)
     caps = [k.cap for row in board.rows[:4] for k in row]
     modes = []
-    for _ in range(rng.choice((1, 1, 2, 2, 3))):
-        left = (rng.uniform(1.5, 5.0), rng.uniform(1.2, 2.8))
-        right = (rng.uniform(7.0, 11.0), rng.uniform(1.2, 2.8))
-        roll, repeat, burst = rng.uniform(0, 0.7), rng.uniform(0, 0.2), rng.uniform(0, 0.35)
-        total = roll + repeat + burst
+    for _ in range(rng.choice((1, 2, 2, 3, 3))):  # people drift between strategies
+        # hand centres: the top row is as busy as the home row on real mashes, the bottom row a third of that
+        left = (rng.uniform(1.5, 5.0), rng.uniform(0.7, 2.1))
+        right = (rng.uniform(7.0, 11.0), rng.uniform(0.7, 2.1))
+        roll, carry = rng.uniform(0, 0.35), rng.uniform(0, 0.4)
+        repeat = rng.choice((0.0, 0.0, 0.0, 0.0, rng.uniform(0, 0.02), rng.uniform(0, 0.2)))
+        burst = rng.choice((rng.uniform(0, 0.08), rng.uniform(0, 0.35)))
+        total = roll + carry + repeat + burst
         if total > 0.85:  # leave room for fresh keys
-            roll, repeat, burst = (v * 0.85 / total for v in (roll, repeat, burst))
-        favourites = tuple((cap, rng.uniform(2, 12)) for cap in rng.sample(caps, rng.randint(0, 5)))
+            roll, carry, repeat, burst = (v * 0.85 / total for v in (roll, carry, repeat, burst))
+        favourites = tuple((cap, rng.uniform(2, 15)) for cap in rng.sample(caps, rng.randint(0, 8)))
         modes.append(
             Mode(
                 homes=(left, right),
-                spread=rng.uniform(0.6, 2.5),
-                home_row=rng.uniform(1.0, 4.0),
-                alternate=rng.uniform(0.05, 0.95),
+                spread=rng.uniform(0.6, 2.2),
+                home_row=rng.uniform(1.0, 3.0),
+                alternate=rng.uniform(0.45, 1.0),
                 roll=roll,
                 roll_direction=rng.uniform(-2.0, 2.0),
                 repeat=repeat,
                 burst=burst,
                 favourites=favourites,
+                carry=carry,
+                number_row=rng.uniform(0.05, 0.8),
+                avoid_repeat=rng.choice((0.0, rng.uniform(0.9, 1.0), 1.0, 1.0)),
             )
         )
     typist_motifs: tuple[str, ...] = ()
     motif_chance = copy_chance = 0.0
+    copy_window = 40
     if motifs:
         fresh = [c for c in caps if c.isalpha()] or caps
-        typist_motifs = tuple(
-            "".join(rng.choice(fresh) for _ in range(rng.randint(2, 6))) for _ in range(rng.randint(0, 4))
-        )
+        typist_motifs = tuple(_motif(rng, fresh, rng.randint(2, 6)) for _ in range(rng.randint(0, 4)))
         motif_chance = rng.uniform(0.0, 0.12) if typist_motifs else 0.0
-        copy_chance = rng.choice((0.0, rng.uniform(0.0, 0.1)))
+        # replaying a fragment of the last few keys: loops of a few keys (s d f s d f) that drift as fresh keys enter
+        copy_chance = rng.choice((0.0, rng.uniform(0.0, 0.2), rng.uniform(0.15, 0.6), rng.uniform(0.15, 0.6)))
+        copy_window = rng.randint(6, 40)
+    room = 0.9 - motif_chance - copy_chance  # what each mode's habits may take, leaving fresh keys a share
+    for i, mode in enumerate(modes):
+        habits = mode.roll + mode.carry + mode.repeat + mode.burst
+        if habits > room:
+            scale = room / habits
+            modes[i] = replace(
+                mode,
+                roll=mode.roll * scale,
+                carry=mode.carry * scale,
+                repeat=mode.repeat * scale,
+                burst=mode.burst * scale,
+            )
     params = TypistParams(
         layout=layout,
         modes=tuple(modes),
-        switch=rng.uniform(0.0005, 0.01) if len(modes) > 1 else 0.0,
-        word_length=rng.choice((0.0, rng.uniform(2.0, 12.0), rng.uniform(2.0, 12.0))),
+        switch=rng.uniform(0.0005, 0.004) if len(modes) > 1 else 0.0,
+        # real mashes have few spaces (1% of keys): most typists type none, some now and then, some words
+        word_length=rng.choice((0.0, 0.0, rng.uniform(12.0, 60.0), rng.uniform(2.0, 12.0))),
         shift=rng.choice((0.0, 0.0, rng.uniform(0.0, 0.15))),
         motifs=typist_motifs,
         motif=motif_chance,
         copy=copy_chance,
+        copy_window=copy_window,
     )
     return Typist(params, name=f"random-{seed}")
+
+
+def _motif(rng: random.Random, keys: list[str], length: int) -> str:
+    """A favourite motif of `length` keys, no key twice in a row (as real mashers type)."""
+    motif = [rng.choice(keys)]
+    while len(motif) < length:
+        motif.append(rng.choice([k for k in keys if k != motif[-1]] or keys))
+    return "".join(motif)
 
 
 # ---- the oracle ---------------------------------------------------------------------------------------------------
@@ -578,3 +694,82 @@ def simulate_with_oracle(typist: str | Typist, keys: int, seed: int = 0, layout:
 def with_layout(params: TypistParams, layout: str) -> TypistParams:
     """The same habits on another layout (the hands land on the same physical keys)."""
     return replace(params, layout=layout)
+
+
+# ---- how much a text looks like real mashing ----------------------------------------------------------------------
+
+MASHING_STATISTICS = (
+    "repeat",  # the same key twice in a row
+    "other_hand",  # the next key on the other hand (of steps between two keys of the hands)
+    "adjacent",  # the next key physically adjacent: another key <= 1 row and <= 1.3 columns away
+    "row_number",  # share of keys on each row (of keys typed)
+    "row_top",
+    "row_home",
+    "row_bottom",
+    "carry_on",  # a step in the same horizontal direction as the step before (of two sideways steps in a row)
+    "back_and_forth",  # a key that continues a pair typed 2-6 keys before (s d f s d: loops and motifs)
+    "drift",  # how far the keys of a session's second half are from its first half's (total variation)
+)
+
+
+def mashing_statistics(lines: Sequence[str], layout: str = DEFAULT_LAYOUT) -> dict[str, float]:
+    """The statistics of real keyboard mashing the shared data's README lists (MASHING_STATISTICS), measured on
+    `lines` (each a mash or a session: steps never cross from one line to the next) as that README does: on the
+    layout's geometry (US qwerty by default), lower-cased, keys the layout lacks left out. `drift` is measured on
+    lines of 200 keys or more only (nan if there are none)."""
+    board = get_layout(layout)
+    steps = repeats = hand_steps = other = adjacent = sideways = carried = looped = places = 0
+    rows = np.zeros(5)
+    drifts: list[float] = []
+    for line in lines:
+        keys = [board.key(board.key_cap(c.lower())) for c in line]
+        keys = [k for k in keys if k is not None]
+        for k in keys:
+            rows[k.row] += 1
+        for a, b in itertools.pairwise(keys):
+            steps += 1
+            repeats += a.cap == b.cap
+            if a.hand in ("left", "right") and b.hand in ("left", "right"):
+                hand_steps += 1
+                other += a.hand != b.hand
+            adjacent += a.cap != b.cap and abs(a.y - b.y) <= 1 and abs(a.x - b.x) <= 1.3
+        for a, b, c in zip(keys, keys[1:], keys[2:], strict=False):
+            first, second = b.x - a.x, c.x - b.x
+            if abs(first) > 0.3 and abs(second) > 0.3:
+                sideways += 1
+                carried += (first > 0) == (second > 0)
+        caps = [k.cap for k in keys]
+        for t in range(3, len(caps)):
+            places += 1
+            looped += any(caps[t] == caps[t - lag] and caps[t - 1] == caps[t - 1 - lag] for lag in range(2, min(7, t)))
+        if len(caps) >= 200:
+            half = len(caps) // 2
+            first_half, second_half = Counter(caps[:half]), Counter(caps[half : 2 * half])
+            drifts.append(sum(abs(first_half[c] - second_half[c]) for c in first_half | second_half) / (2 * half))
+    typed = max(1.0, rows.sum())
+    return {
+        "repeat": repeats / max(1, steps),
+        "other_hand": other / max(1, hand_steps),
+        "adjacent": adjacent / max(1, steps),
+        "row_number": rows[0] / typed,
+        "row_top": rows[1] / typed,
+        "row_home": rows[2] / typed,
+        "row_bottom": rows[3] / typed,
+        "carry_on": carried / max(1, sideways),
+        "back_and_forth": looped / max(1, places),
+        "drift": float(np.mean(drifts)) if drifts else math.nan,
+    }
+
+
+def join_lines(lines: Sequence[str], keys: int) -> list[str]:
+    """Consecutive lines joined into sessions of about `keys` keys (a line is never split; the last session takes
+    what is left): the shared mash file's short lines, read as the longer sessions a player types."""
+    sessions, current = [], ""
+    for line in lines:
+        current += line
+        if len(current) >= keys:
+            sessions.append(current)
+            current = ""
+    if current:
+        sessions.append(current)
+    return sessions
