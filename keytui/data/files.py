@@ -44,17 +44,7 @@ def open_regular_file(path: Path, *, what: str) -> int:
         raise KeytuiError(f"{what} is a directory, not a file ({path})") from None
     except OSError as exc:
         raise KeytuiError(f"cannot read {what}: {exc.strerror} ({path})") from None
-    try:
-        info = os.fstat(fd)
-    except OSError as exc:
-        os.close(fd)
-        raise KeytuiError(f"cannot read {what}: {exc.strerror} ({path})") from None
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise KeytuiError(f"{what} is a directory, not a file ({path})")
-        raise KeytuiError(f"{what} is not a regular file (a pipe, device or socket?): {path}")
-    return fd
+    return _regular_or_closed(fd, path, what=what, verb="read")
 
 
 def open_for_append(path: Path, *, what: str) -> int:
@@ -67,15 +57,7 @@ def open_for_append(path: Path, *, what: str) -> int:
         raise KeytuiError(f"{what} is a directory, not a file ({path})") from None
     except OSError as exc:
         raise KeytuiError(f"cannot open {what}: {exc.strerror} ({path})") from None
-    try:
-        info = os.fstat(fd)
-    except OSError as exc:
-        os.close(fd)
-        raise KeytuiError(f"cannot open {what}: {exc.strerror} ({path})") from None
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise KeytuiError(f"{what} is not a regular file (a pipe, device or socket?): {path}")
-    return fd
+    return _regular_or_closed(fd, path, what=what, verb="open")
 
 
 def read_regular_file(path: Path, *, what: str, limit: int) -> bytes:
@@ -291,3 +273,19 @@ def clean_stale_temporaries(folder: Path) -> list[Path]:
                 entry.unlink()
                 removed.append(entry)
     return removed
+
+
+def _regular_or_closed(fd: int, path: Path, *, what: str, verb: str) -> int:
+    """`fd` if it is a regular file; otherwise it is closed and the reason is one line (checked on the open
+    descriptor, so a file swapped for a FIFO after a path check is still caught)."""
+    try:
+        info = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise KeytuiError(f"cannot {verb} {what}: {exc.strerror} ({path})") from None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise KeytuiError(f"{what} is a directory, not a file ({path})")
+        raise KeytuiError(f"{what} is not a regular file (a pipe, device or socket?): {path}")
+    return fd
